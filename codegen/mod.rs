@@ -1,0 +1,89 @@
+//! Spec loading and code generation, shared by `build.rs` and `cargo xtask`.
+//!
+//! Both include this directory with `#[path]`, so a user's build needs only the
+//! build-dependencies listed in the crate's `Cargo.toml`, and the xtask reuses
+//! exactly the pipeline the crate compiles with.
+//!
+//! Pipeline: [`load`] reads and checks the YAML, [`wire_table`] records the
+//! wire facts progenitor cannot express, [`adapt`] rewrites the few constructs
+//! progenitor cannot consume, [`settings`] wires our hand-written types into
+//! the generator, and [`generate`] runs progenitor and formats the result.
+
+pub mod adapt;
+pub mod load;
+pub mod settings;
+pub mod wire_table;
+
+use std::fmt;
+use std::path::Path;
+
+/// The spec every build uses, relative to the crate root.
+pub const SPEC_PATH: &str = "spec/losant-device-api.yaml";
+
+/// A failure that names the operation, parameter or schema at fault.
+#[derive(Debug)]
+pub struct CodegenError(pub String);
+
+impl fmt::Display for CodegenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CodegenError {}
+
+pub type Result<T> = std::result::Result<T, CodegenError>;
+
+pub(crate) fn fail<T>(message: impl Into<String>) -> Result<T> {
+    Err(CodegenError(message.into()))
+}
+
+/// Formatted Rust sources produced from the spec.
+pub struct Generated {
+    /// The progenitor client, types and builders.
+    pub client: String,
+    /// Per-operation wire facts consumed by the request hooks.
+    pub operations: String,
+}
+
+/// Reads the spec at `path` and generates the client sources.
+pub fn generate_from_path(path: &Path) -> Result<Generated> {
+    let document = load::read(path)?;
+    generate(document)
+}
+
+/// Generates the client sources from an already parsed spec.
+pub fn generate(document: serde_json::Value) -> Result<Generated> {
+    load::check(&document)?;
+    let operations = wire_table::render(&wire_table::collect(&document)?)?;
+    let adapted = adapt::for_progenitor(document)?;
+    let spec: openapiv3::OpenAPI = serde_json::from_value(adapted)
+        .map_err(|e| CodegenError(format!("spec is not a valid OpenAPI 3.0 document: {e}")))?;
+
+    let mut generator = progenitor::Generator::new(&settings::generation_settings(&spec));
+    // progenitor reports most problems as errors but still panics on a few
+    // (e.g. duplicate bodies); turn those into a build error too.
+    let tokens = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        generator.generate_tokens(&spec)
+    }))
+    .map_err(|panic| {
+        let reason = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unknown reason".into());
+        CodegenError(format!("progenitor panicked while generating the client: {reason}"))
+    })?
+    .map_err(|e| CodegenError(format!("progenitor rejected the spec: {e}")))?;
+
+    Ok(Generated {
+        client: format_tokens(tokens)?,
+        operations,
+    })
+}
+
+pub(crate) fn format_tokens(tokens: proc_macro2::TokenStream) -> Result<String> {
+    let file: syn::File = syn::parse2(tokens)
+        .map_err(|e| CodegenError(format!("generated code does not parse: {e}")))?;
+    Ok(prettyplease::unparse(&file))
+}

@@ -1,0 +1,146 @@
+//! Losant's query string conventions, restored on every request.
+//!
+//! progenitor sorts query parameters by name and encodes them with
+//! serde_urlencoded (`+` for spaces, no nested values). Losant's official
+//! clients send the hypermedia switches first, then the operation's own
+//! parameters in the API's order, arrays and objects as numbered brackets,
+//! the advanced query as JSON text, and percent-encode everything outside
+//! `A-Za-z0-9-_.~`. [`rewrite_query`] turns the former into the latter.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+
+include!(concat!(env!("OUT_DIR"), "/operations.rs"));
+
+/// How one query parameter goes on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum QueryStyle {
+    /// A scalar sent as is.
+    Plain,
+    /// An object sent as one parameter holding compact JSON text.
+    JsonText,
+    /// An array or object expanded into numbered brackets.
+    Indexed,
+}
+
+/// Wire facts of one operation that the generated code does not keep.
+#[derive(Debug)]
+pub(crate) struct OperationWire {
+    /// Sends `_actions`, `_links` and `_embedded` first (all but streams).
+    pub hypermedia: bool,
+    /// A server-sent-event stream: no total timeout applies.
+    pub streaming: bool,
+    /// The request body may be left out; an unset one is not sent.
+    pub optional_body: bool,
+    /// The operation's own query parameters in the API's order.
+    pub query: &'static [(&'static str, QueryStyle)],
+}
+
+/// A value sent in a query parameter as JSON text (e.g. the advanced device
+/// query or a tag filter). Any `T` converts into it, so generated builders
+/// accept the typed value directly.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Json<T>(pub T);
+
+impl<T> From<T> for Json<T> {
+    fn from(value: T) -> Self {
+        Json(value)
+    }
+}
+
+impl<T: Serialize> Serialize for Json<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let text = serde_json::to_string(&self.0).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(&text)
+    }
+}
+
+const HYPERMEDIA_DEFAULTS: [(&str, &str); 3] =
+    [("_actions", "false"), ("_links", "true"), ("_embedded", "true")];
+
+/// Everything but the RFC 3986 unreserved characters is percent-encoded.
+const QUERY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// Rebuilds `url`'s query string the way Losant's official clients send it.
+pub(crate) fn rewrite_query(url: &mut reqwest::Url, wire: &OperationWire) -> Result<(), String> {
+    let mut given: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect();
+    let mut take = |name: &str| -> Vec<String> {
+        let mut taken = Vec::new();
+        given.retain(|(n, v)| {
+            if n == name {
+                taken.push(v.clone());
+                false
+            } else {
+                true
+            }
+        });
+        taken
+    };
+
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    if wire.hypermedia {
+        for (name, default) in HYPERMEDIA_DEFAULTS {
+            let value = take(name).pop().unwrap_or_else(|| default.to_string());
+            pairs.push((name.to_string(), value));
+        }
+    }
+    for &(name, style) in wire.query {
+        for value in take(name) {
+            match style {
+                QueryStyle::Plain | QueryStyle::JsonText => pairs.push((name.to_string(), value)),
+                QueryStyle::Indexed => {
+                    let parsed: Value = serde_json::from_str(&value)
+                        .map_err(|e| format!("query parameter {name} is not valid JSON: {e}"))?;
+                    flatten(name.to_string(), &parsed, &mut pairs);
+                }
+            }
+        }
+    }
+    pairs.append(&mut given);
+
+    let query = encode_pairs(&pairs);
+    url.set_query((!query.is_empty()).then_some(query.as_str()));
+    Ok(())
+}
+
+/// Percent-encodes `name=value` pairs joined by `&`.
+pub(crate) fn encode_pairs(pairs: &[(String, String)]) -> String {
+    let mut query = String::new();
+    for (name, value) in pairs {
+        if !query.is_empty() {
+            query.push('&');
+        }
+        query.extend(percent_encoding::utf8_percent_encode(name, QUERY_ENCODE));
+        query.push('=');
+        query.extend(percent_encoding::utf8_percent_encode(value, QUERY_ENCODE));
+    }
+    query
+}
+
+/// Expands a JSON value into `name[0][key]=value` pairs; a scalar stays plain.
+pub(crate) fn flatten(name: String, value: &Value, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Null => {}
+        Value::Bool(b) => out.push((name, b.to_string())),
+        Value::Number(n) => out.push((name, n.to_string())),
+        Value::String(s) => out.push((name, s.clone())),
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                flatten(format!("{name}[{index}]"), item, out);
+            }
+        }
+        Value::Object(fields) => {
+            for (key, item) in fields {
+                flatten(format!("{name}[{key}]"), item, out);
+            }
+        }
+    }
+}
