@@ -18,7 +18,10 @@ fn main() {
     let generated = match codegen::generate_from_path(&manifest_dir.join(codegen::SPEC_PATH)) {
         Ok(generated) => generated,
         Err(error) => {
-            eprintln!("error: cannot generate the Losant client from {}: {error}", codegen::SPEC_PATH);
+            eprintln!(
+                "error: cannot generate the Losant client from {}: {error}",
+                codegen::SPEC_PATH
+            );
             std::process::exit(1);
         }
     };

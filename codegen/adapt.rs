@@ -44,7 +44,10 @@ pub fn for_progenitor(mut document: Value) -> Result<Value> {
 fn inline_parameter_refs(document: &mut Value) {
     let snapshot = document.clone();
     for_each_operation(document, |_, operation| {
-        if let Some(parameters) = operation.get_mut("parameters").and_then(Value::as_array_mut) {
+        if let Some(parameters) = operation
+            .get_mut("parameters")
+            .and_then(Value::as_array_mut)
+        {
             for parameter in parameters.iter_mut() {
                 if let Some(resolved) = deref(&snapshot, parameter) {
                     *parameter = resolved.clone();
@@ -59,7 +62,10 @@ fn inline_parameter_refs(document: &mut Value) {
 fn query_params_as_json_text(document: &mut Value) -> Result<()> {
     let snapshot = document.clone();
     for_each_operation(document, |label, operation| {
-        let Some(parameters) = operation.get_mut("parameters").and_then(Value::as_array_mut) else {
+        let Some(parameters) = operation
+            .get_mut("parameters")
+            .and_then(Value::as_array_mut)
+        else {
             return Ok(());
         };
         for parameter in parameters.iter_mut() {
@@ -115,7 +121,10 @@ fn single_success_type(document: &mut Value) -> Result<()> {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else {
+        let Some(responses) = operation
+            .get_mut("responses")
+            .and_then(Value::as_object_mut)
+        else {
             return fail(format!("{label} has no responses"));
         };
         let mut success: Vec<(String, Value)> = responses
@@ -162,7 +171,10 @@ fn single_success_type(document: &mut Value) -> Result<()> {
 
 fn drop_error_responses(document: &mut Value) -> Result<()> {
     for_each_operation(document, |_, operation| {
-        if let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) {
+        if let Some(responses) = operation
+            .get_mut("responses")
+            .and_then(Value::as_object_mut)
+        {
             responses.retain(|status, _| status.starts_with('2'));
         }
         Ok(())

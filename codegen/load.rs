@@ -38,7 +38,12 @@ impl Operation<'_> {
     }
 
     pub fn label(&self) -> String {
-        format!("{} {} ({})", self.method.to_uppercase(), self.path, self.id())
+        format!(
+            "{} {} ({})",
+            self.method.to_uppercase(),
+            self.path,
+            self.id()
+        )
     }
 }
 
@@ -91,12 +96,20 @@ pub fn check(document: &Value) -> Result<()> {
         if !ids.insert(id.to_string()) {
             return fail(format!("operationId {id} is used twice"));
         }
-        if operation.value.get("summary").and_then(Value::as_str).is_none() {
+        if operation
+            .value
+            .get("summary")
+            .and_then(Value::as_str)
+            .is_none()
+        {
             return fail(format!("{} has no summary", operation.label()));
         }
         if let Some(body) = operation.value.get("requestBody") {
             let body = deref(document, body).unwrap_or(body);
-            let kinds = body.get("content").and_then(Value::as_object).map_or(0, |c| c.len());
+            let kinds = body
+                .get("content")
+                .and_then(Value::as_object)
+                .map_or(0, |c| c.len());
             if kinds != 1 {
                 return fail(format!(
                     "{}: request body must have exactly one media type, found {kinds}",

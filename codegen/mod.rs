@@ -7,9 +7,11 @@
 //! Pipeline: [`load`] reads and checks the YAML, [`wire_table`] records the
 //! wire facts progenitor cannot express, [`adapt`] rewrites the few constructs
 //! progenitor cannot consume, [`settings`] wires our hand-written types into
-//! the generator, and [`generate`] runs progenitor and formats the result.
+//! the generator, [`generate`] runs progenitor, and [`into_future`] makes the
+//! builders awaitable.
 
 pub mod adapt;
+pub mod into_future;
 pub mod load;
 pub mod settings;
 pub mod wire_table;
@@ -72,18 +74,24 @@ pub fn generate(document: serde_json::Value) -> Result<Generated> {
             .cloned()
             .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_else(|| "unknown reason".into());
-        CodegenError(format!("progenitor panicked while generating the client: {reason}"))
+        CodegenError(format!(
+            "progenitor panicked while generating the client: {reason}"
+        ))
     })?
     .map_err(|e| CodegenError(format!("progenitor rejected the spec: {e}")))?;
 
+    let mut client = parse_tokens(tokens)?;
+    into_future::add_impls(&mut client)?;
     Ok(Generated {
-        client: format_tokens(tokens)?,
+        client: prettyplease::unparse(&client),
         operations,
     })
 }
 
+fn parse_tokens(tokens: proc_macro2::TokenStream) -> Result<syn::File> {
+    syn::parse2(tokens).map_err(|e| CodegenError(format!("generated code does not parse: {e}")))
+}
+
 pub(crate) fn format_tokens(tokens: proc_macro2::TokenStream) -> Result<String> {
-    let file: syn::File = syn::parse2(tokens)
-        .map_err(|e| CodegenError(format!("generated code does not parse: {e}")))?;
-    Ok(prettyplease::unparse(&file))
+    Ok(prettyplease::unparse(&parse_tokens(tokens)?))
 }

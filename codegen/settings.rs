@@ -75,7 +75,11 @@ fn json_text_components(spec: &openapiv3::OpenAPI) -> std::collections::BTreeSet
         .filter_map(|parameter| match parameter.parameter_data_ref().format {
             openapiv3::ParameterSchemaOrContent::Schema(openapiv3::ReferenceOr::Item(
                 ref schema,
-            )) => schema.schema_data.extensions.get(JSON_TEXT_EXTENSION).cloned(),
+            )) => schema
+                .schema_data
+                .extensions
+                .get(JSON_TEXT_EXTENSION)
+                .cloned(),
             _ => None,
         })
         .filter_map(|value| value.as_str().map(str::to_string))

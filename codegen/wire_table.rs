@@ -53,7 +53,10 @@ fn describe(document: &Value, operation: &Operation<'_>) -> Result<OperationWire
             continue;
         }
         let Some(name) = parameter.get("name").and_then(Value::as_str) else {
-            return fail(format!("{}: a query parameter has no name", operation.label()));
+            return fail(format!(
+                "{}: a query parameter has no name",
+                operation.label()
+            ));
         };
         if HYPERMEDIA_PARAMS.contains(&name) {
             hypermedia = true;

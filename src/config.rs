@@ -35,7 +35,10 @@ impl fmt::Debug for ClientBuilder {
             .field("request_timeout", &self.request_timeout)
             .field("losant_domain", &self.losant_domain)
             .field("retry", &self.retry)
-            .field("http", &self.http.as_ref().map(|_| "caller's reqwest::Client"))
+            .field(
+                "http",
+                &self.http.as_ref().map(|_| "caller's reqwest::Client"),
+            )
             .finish()
     }
 }
@@ -135,7 +138,10 @@ impl ClientBuilder {
             .losant_domain
             .map(|domain| {
                 HeaderValue::from_str(&domain).map_err(|_| {
-                    Error::invalid_input("losant_domain", format!("{domain:?} is not a valid header value"))
+                    Error::invalid_input(
+                        "losant_domain",
+                        format!("{domain:?} is not a valid header value"),
+                    )
                 })
             })
             .transpose()?;

@@ -176,7 +176,9 @@ pub async fn finish<T: DeserializeOwned>(
         | Err(Raw::InvalidUpgrade(source)) => Err(Error::from_transport(source)),
         // Error statuses are not in the generated code (see codegen/adapt.rs),
         // so they arrive as UnexpectedResponse with their body unread.
-        Err(Raw::ErrorResponse(value)) => Err(Error::from_status(value.status(), value.headers(), b"")),
+        Err(Raw::ErrorResponse(value)) => {
+            Err(Error::from_status(value.status(), value.headers(), b""))
+        }
         Err(Raw::InvalidResponsePayload(body, error)) => {
             let mut deserializer = serde_json::Deserializer::from_slice(&body);
             let path = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {

@@ -43,7 +43,10 @@ impl ClientHooks<Transport> for Client {
         info: &OperationInfo,
     ) -> Result<(), Error<E>> {
         let wire = operation_wire(info.operation_id).ok_or_else(|| {
-            Error::Custom(format!("operation {} is missing from the wire table", info.operation_id))
+            Error::Custom(format!(
+                "operation {} is missing from the wire table",
+                info.operation_id
+            ))
         })?;
         rewrite_query(request.url_mut(), wire).map_err(Error::InvalidRequest)?;
 
@@ -58,7 +61,9 @@ impl ClientHooks<Transport> for Client {
         );
         if let Some(token) = &transport.token {
             let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
-                .map_err(|_| Error::InvalidRequest("the token is not a valid header value".into()))?;
+                .map_err(|_| {
+                    Error::InvalidRequest("the token is not a valid header value".into())
+                })?;
             value.set_sensitive(true);
             headers.insert(AUTHORIZATION, value);
         }
@@ -91,7 +96,8 @@ impl ClientHooks<Transport> for Client {
                 .then(|| request.try_clone())
                 .flatten();
             let outcome = self.client().execute(request).await;
-            let (Some(wait), Some(next)) = (policy.verdict(attempt, &method, &outcome), spare) else {
+            let (Some(wait), Some(next)) = (policy.verdict(attempt, &method, &outcome), spare)
+            else {
                 return outcome;
             };
             tracing::warn!(

@@ -56,8 +56,11 @@ impl<T: Serialize> Serialize for Json<T> {
     }
 }
 
-const HYPERMEDIA_DEFAULTS: [(&str, &str); 3] =
-    [("_actions", "false"), ("_links", "true"), ("_embedded", "true")];
+const HYPERMEDIA_DEFAULTS: [(&str, &str); 3] = [
+    ("_actions", "false"),
+    ("_links", "true"),
+    ("_embedded", "true"),
+];
 
 /// Everything but the RFC 3986 unreserved characters is percent-encoded.
 const QUERY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
