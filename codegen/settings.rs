@@ -17,6 +17,9 @@ pub const REPLACEMENTS: &[(&str, &str, &[TypeImpl])] = &[
     ("AttributeName", "crate::ids::AttributeName", IDS),
     ("TagKey", "crate::ids::TagKey", IDS),
     ("AdvancedDeviceQuery", "crate::query::DeviceQuery", &[]),
+    // Hand-written so the access secret and the token never show in Debug.
+    ("DeviceCredentials", "crate::auth::DeviceCredentials", &[]),
+    ("AuthedDevice", "crate::auth::AuthedDevice", &[]),
 ];
 
 const IDS: &[TypeImpl] = &[TypeImpl::FromStr, TypeImpl::Display];

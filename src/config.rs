@@ -72,6 +72,10 @@ impl ClientBuilder {
         self
     }
 
+    pub(crate) fn base_url_value(&self) -> &str {
+        &self.base_url
+    }
+
     /// The API access token sent as `Authorization: Bearer …`.
     pub fn token(mut self, token: impl Into<String>) -> Self {
         self.token = Some(SecretString::from(token.into()));

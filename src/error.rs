@@ -208,15 +208,17 @@ pub async fn finish<T: DeserializeOwned>(
 }
 
 /// progenitor reports a failed argument conversion as
-/// "conversion to `T` for name failed…"; keep the parameter name apart.
+/// "conversion to `T` for name failed…" and our hook as "name must …";
+/// keep the parameter name apart.
 fn invalid_request(reason: String) -> Error {
-    let parameter = reason
-        .split(" for ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or("request")
-        .trim_end_matches(':')
-        .to_string();
+    let reason = reason.replace(" :: ", "::").replace(" < ", "<").replace(" >", ">");
+    let parameter = match reason.split_once(" for ") {
+        Some((_, rest)) => rest.split_whitespace().next(),
+        None => reason.split_whitespace().next(),
+    }
+    .unwrap_or("request")
+    .trim_end_matches(':')
+    .to_string();
     Error::InvalidInput { parameter, reason }
 }
 

@@ -4,19 +4,22 @@
 mod generated;
 pub use generated::*;
 
+pub mod auth;
 pub mod config;
 pub mod error;
+pub mod handles;
 pub mod ids;
+pub mod pagination;
 pub mod query;
 pub mod retry;
+mod state;
 mod transport;
 pub mod wire;
 
 pub use config::ClientBuilder;
 pub use error::Error;
-pub use ids::{
-    ApplicationId, AttributeName, DeviceId, DeviceRecipeId, InvalidId, ObjectId, TagKey,
-};
+pub use handles::{ApplicationHandle, DeviceHandle, DeviceRecipeHandle};
+pub use ids::{ApplicationId, AttributeName, DeviceId, DeviceRecipeId, InvalidId, ObjectId, TagKey};
 pub use query::DeviceQuery;
 pub use retry::RetryPolicy;
 pub use transport::Transport;

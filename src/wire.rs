@@ -114,6 +114,23 @@ pub(crate) fn rewrite_query(url: &mut reqwest::Url, wire: &OperationWire) -> Res
     Ok(())
 }
 
+/// Losant's page size limits, checked before anything is sent.
+pub(crate) fn check_paging(url: &reqwest::Url) -> Result<(), String> {
+    for (name, value) in url.query_pairs() {
+        let number = || value.parse::<i64>().unwrap_or(-1);
+        match name.as_ref() {
+            "perPage" if !(1..=1000).contains(&number()) => {
+                return Err(format!("perPage must be between 1 and 1000, got {value}"))
+            }
+            "page" if number() < 0 => {
+                return Err(format!("page must be 0 or more, got {value}"))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Percent-encodes `name=value` pairs joined by `&`.
 pub(crate) fn encode_pairs(pairs: &[(String, String)]) -> String {
     let mut query = String::new();

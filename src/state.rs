@@ -1,0 +1,165 @@
+//! Building device states and commands.
+//!
+//! ```
+//! use losant_device::types::{DeviceCommand, DeviceState};
+//! let state = DeviceState::now().with("temp", 21.5).with("door", "open");
+//! let command = DeviceCommand::named("reboot").with_payload(&serde_json::json!({"delay": 5}))?;
+//! # Ok::<(), losant_device::Error>(())
+//! ```
+
+use crate::ids::AttributeName;
+use crate::types::{DeviceCommand, DeviceState, DeviceStateOrStates, StateValue, TimeFormat};
+use crate::Error;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+impl DeviceState {
+    /// An empty state stamped with the current time.
+    pub fn now() -> Self {
+        Self::at(SystemTime::now())
+    }
+
+    /// An empty state stamped with `time`: a [`SystemTime`], milliseconds
+    /// since the Unix epoch (`i64`), a `chrono::DateTime<Utc>` or ISO 8601
+    /// text.
+    pub fn at(time: impl Into<TimeFormat>) -> Self {
+        Self {
+            data: Default::default(),
+            flow_version: None,
+            meta: None,
+            time: Some(time.into()),
+        }
+    }
+
+    /// An empty state without a time; Losant stamps it on arrival.
+    pub fn untimed() -> Self {
+        Self {
+            data: Default::default(),
+            flow_version: None,
+            meta: None,
+            time: None,
+        }
+    }
+
+    /// Adds one attribute value (number, text or boolean). The name is
+    /// checked when the state is sent.
+    pub fn with(mut self, attribute: impl Into<String>, value: impl Into<StateValue>) -> Self {
+        self.data.insert(attribute.into(), value.into());
+        self
+    }
+
+    /// Checks every attribute name.
+    pub fn validate(&self) -> Result<(), Error> {
+        for name in self.data.keys() {
+            AttributeName::new(name.as_str()).map_err(|error| {
+                Error::invalid_input("state attribute name", error.to_string())
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl From<SystemTime> for TimeFormat {
+    fn from(time: SystemTime) -> Self {
+        let millis = match time.duration_since(UNIX_EPOCH) {
+            Ok(after) => after.as_millis() as f64,
+            Err(before) => -(before.duration().as_millis() as f64),
+        };
+        TimeFormat::Number(millis)
+    }
+}
+
+impl From<i64> for TimeFormat {
+    /// Milliseconds since the Unix epoch.
+    fn from(millis: i64) -> Self {
+        TimeFormat::Number(millis as f64)
+    }
+}
+
+impl From<chrono::DateTime<chrono::Utc>> for TimeFormat {
+    fn from(time: chrono::DateTime<chrono::Utc>) -> Self {
+        TimeFormat::String(time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+    }
+}
+
+impl From<&str> for TimeFormat {
+    /// ISO 8601 text, sent as is.
+    fn from(text: &str) -> Self {
+        TimeFormat::String(text.to_string())
+    }
+}
+
+impl From<&str> for StateValue {
+    fn from(text: &str) -> Self {
+        StateValue::String(text.to_string())
+    }
+}
+
+impl From<String> for StateValue {
+    fn from(text: String) -> Self {
+        StateValue::String(text)
+    }
+}
+
+impl From<i64> for StateValue {
+    fn from(number: i64) -> Self {
+        StateValue::Number(number as f64)
+    }
+}
+
+impl From<i32> for StateValue {
+    fn from(number: i32) -> Self {
+        StateValue::Number(number.into())
+    }
+}
+
+/// One state or a batch, checked before it becomes a request body.
+#[derive(Debug, Clone)]
+pub(crate) enum StateBatch {
+    One(DeviceState),
+    Many(Vec<DeviceState>),
+}
+
+impl TryFrom<StateBatch> for DeviceStateOrStates {
+    type Error = Error;
+    fn try_from(batch: StateBatch) -> Result<Self, Error> {
+        match batch {
+            StateBatch::One(state) => {
+                state.validate()?;
+                Ok(state.into())
+            }
+            StateBatch::Many(states) if states.is_empty() => Err(Error::invalid_input(
+                "states",
+                "the batch is empty; send at least one state",
+            )),
+            StateBatch::Many(states) => {
+                states.iter().try_for_each(DeviceState::validate)?;
+                Ok(states.into())
+            }
+        }
+    }
+}
+
+impl DeviceCommand {
+    /// A command without payload, stamped by Losant on arrival.
+    pub fn named(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            payload: None,
+            time: None,
+        }
+    }
+
+    /// Attaches any serde-serializable payload.
+    pub fn with_payload<T: serde::Serialize + ?Sized>(mut self, payload: &T) -> Result<Self, Error> {
+        let value = serde_json::to_value(payload)
+            .map_err(|error| Error::invalid_input("command payload", error.to_string()))?;
+        self.payload = Some(value);
+        Ok(self)
+    }
+
+    /// Stamps the command with `time` (see [`DeviceState::at`]).
+    pub fn at(mut self, time: impl Into<TimeFormat>) -> Self {
+        self.time = Some(time.into());
+        self
+    }
+}

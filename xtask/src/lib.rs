@@ -1,0 +1,3 @@
+#[path = "../../codegen/mod.rs"]
+#[allow(dead_code)]
+pub mod codegen;
