@@ -5,7 +5,7 @@
 //! clients send the hypermedia switches first, then the operation's own
 //! parameters in the API's order, arrays and objects as numbered brackets,
 //! the advanced query as JSON text, and percent-encode everything outside
-//! `A-Za-z0-9-_.~`. [`rewrite_query`] turns the former into the latter.
+//! `A-Za-z0-9-_.~`. The request hook rewrites the former into the latter.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use serde::{Serialize, Serializer};
