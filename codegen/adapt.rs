@@ -17,7 +17,11 @@
 //!    body; unlisted ones reach `crate::error::finish` with the body unread,
 //!    which decodes Losant's `{type, message}` tolerantly. So non-2xx
 //!    responses are removed.
-//! 4. **Nullable references.** OpenAPI 3.0 ignores keys beside `$ref`, so
+//! 4. **Schema defaults are documentation.** typify turns a property's
+//!    `default` into a value every request body carries; Losant applies its
+//!    own defaults and its clients send only what the caller set. So
+//!    `default` is dropped from component schemas (parameters keep theirs).
+//! 5. **Nullable references.** OpenAPI 3.0 ignores keys beside `$ref`, so
 //!    `{$ref, nullable: true}` would lose its nullability; it becomes
 //!    `{allOf: [{$ref}], nullable: true}`.
 
@@ -35,6 +39,9 @@ pub fn for_progenitor(mut document: Value) -> Result<Value> {
     query_params_as_json_text(&mut document)?;
     single_success_type(&mut document)?;
     drop_error_responses(&mut document)?;
+    if let Some(schemas) = document.pointer_mut("/components/schemas") {
+        drop_defaults(schemas);
+    }
     wrap_nullable_refs(&mut document);
     Ok(document)
 }
@@ -179,6 +186,17 @@ fn drop_error_responses(document: &mut Value) -> Result<()> {
         }
         Ok(())
     })
+}
+
+fn drop_defaults(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            map.remove("default");
+            map.values_mut().for_each(drop_defaults);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_defaults),
+        _ => {}
+    }
 }
 
 fn wrap_nullable_refs(node: &mut Value) {

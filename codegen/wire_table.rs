@@ -39,7 +39,6 @@ pub fn collect(document: &Value) -> Result<Vec<OperationWire>> {
 }
 
 fn describe(document: &Value, operation: &Operation<'_>) -> Result<OperationWire> {
-    let mut hypermedia = false;
     let mut query = Vec::new();
     for parameter in operation
         .value
@@ -59,7 +58,6 @@ fn describe(document: &Value, operation: &Operation<'_>) -> Result<OperationWire
             ));
         };
         if HYPERMEDIA_PARAMS.contains(&name) {
-            hypermedia = true;
             continue;
         }
         let style = if parameter.get("content").is_some() {
@@ -87,7 +85,9 @@ fn describe(document: &Value, operation: &Operation<'_>) -> Result<OperationWire
 
     Ok(OperationWire {
         id: operation.id().to_snake_case(),
-        hypermedia,
+        // Losant's clients send the switches on every call but the streams,
+        // even where the API does not list them (e.g. /auth/device).
+        hypermedia: !streaming,
         streaming,
         optional_body,
         query,

@@ -14,14 +14,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let real = std::env::var("LOSANT_API_TOKEN")
         .ok()
         .zip(std::env::var("LOSANT_APPLICATION_ID").ok());
-    let mock = if real.is_none() { Some(mock::start().await) } else { None };
+    let mock = if real.is_none() {
+        Some(mock::start().await)
+    } else {
+        None
+    };
     let (base_url, token, application) = match (&real, &mock) {
-        (Some((token, application)), _) => {
-            ("https://api.losant.com".to_string(), token.clone(), application.clone())
-        }
+        (Some((token, application)), _) => (
+            "https://api.losant.com".to_string(),
+            token.clone(),
+            application.clone(),
+        ),
         (None, Some(server)) => {
-            println!("LOSANT_API_TOKEN / LOSANT_APPLICATION_ID not set: using a local mock at {}", server.base_url());
-            (server.base_url(), "mock-token".to_string(), mock::APP.to_string())
+            println!(
+                "LOSANT_API_TOKEN / LOSANT_APPLICATION_ID not set: using a local mock at {}",
+                server.base_url()
+            );
+            (
+                server.base_url(),
+                "mock-token".to_string(),
+                mock::APP.to_string(),
+            )
         }
         (None, None) => unreachable!("a mock is started when no credentials are given"),
     };
@@ -31,14 +44,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let created = app
         .create_device()
-        .body(DevicePost::builder().name("quickstart").device_class(losant_device::types::DeviceClass::Standalone))
+        .body(
+            DevicePost::builder()
+                .name("quickstart")
+                .device_class(losant_device::types::DeviceClass::Standalone),
+        )
         .await?;
-    let device_id = created.id.clone().ok_or("Losant returned a device without id")?;
-    println!("created device {device_id} ({})", created.name.as_deref().unwrap_or(""));
+    let device_id = created
+        .id
+        .clone()
+        .ok_or("Losant returned a device without id")?;
+    println!(
+        "created device {device_id} ({})",
+        created.name.as_deref().unwrap_or("")
+    );
 
     let device = app.device(device_id);
     device
-        .send_state(DeviceState::now().with("temperature", 21.5).with("door", "open"))
+        .send_state(
+            DeviceState::now()
+                .with("temperature", 21.5)
+                .with("door", "open"),
+        )
         .await?;
     println!("sent state temperature=21.5 door=open");
 
@@ -48,17 +75,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     device
-        .send_command(DeviceCommand::named("blink").with_payload(&serde_json::json!({ "times": 3 }))?)
+        .send_command(
+            DeviceCommand::named("blink").with_payload(&serde_json::json!({ "times": 3 }))?,
+        )
         .await?;
     println!("sent command blink");
 
-    let devices: Vec<_> = app.list_devices().per_page(100).stream().try_collect().await?;
+    let devices: Vec<_> = app
+        .list_devices()
+        .per_page(100)
+        .stream()
+        .try_collect()
+        .await?;
     for listed in &devices {
         println!("listed device {}", listed.name.as_deref().unwrap_or("?"));
     }
 
     match device.attribute("no-such-attribute".parse()?).await {
-        Err(Error::Api { status, kind, .. }) => println!("reading a missing attribute: HTTP {status} {kind}"),
+        Err(Error::Api { status, kind, .. }) => {
+            println!("reading a missing attribute: HTTP {status} {kind}")
+        }
         other => println!("reading a missing attribute: {other:?}"),
     }
     Ok(())
@@ -78,15 +114,37 @@ mod mock {
         let device = format!("{devices}/{DEVICE}");
         let record = json!({"id": DEVICE, "deviceId": DEVICE, "applicationId": APP, "name": "quickstart",
             "deviceClass": "standalone", "tags": [], "attributes": []});
-        server.mock_async(|when, then| { when.method(POST).path(devices.clone()); then.status(201).json_body(record.clone()); }).await;
-        server.mock_async(|when, then| { when.method(POST).path(format!("{device}/state")); then.status(200).json_body(json!({"success": true})); }).await;
+        server
+            .mock_async(|when, then| {
+                when.method(POST).path(devices.clone());
+                then.status(201).json_body(record.clone());
+            })
+            .await;
+        server
+            .mock_async(|when, then| {
+                when.method(POST).path(format!("{device}/state"));
+                then.status(200).json_body(json!({"success": true}));
+            })
+            .await;
         server.mock_async(|when, then| { when.method(GET).path(format!("{device}/compositeState"));
             then.status(200).json_body(json!({"temperature": {"value": 21.5, "time": "2026-11-26T00:00:00.000Z"}, "door": {"value": "open", "time": "2026-11-26T00:00:00.000Z"}})); }).await;
-        server.mock_async(|when, then| { when.method(POST).path(format!("{device}/command")); then.status(200).json_body(json!({"success": true})); }).await;
+        server
+            .mock_async(|when, then| {
+                when.method(POST).path(format!("{device}/command"));
+                then.status(200).json_body(json!({"success": true}));
+            })
+            .await;
         server.mock_async(|when, then| { when.method(GET).path(devices.clone());
             then.status(200).json_body(json!({"items": [record], "count": 1, "totalCount": 1, "page": 0, "perPage": 100})); }).await;
-        server.mock_async(|when, then| { when.method(GET).path(format!("{device}/attributes/no-such-attribute"));
-            then.status(404).json_body(json!({"type": "NotFound", "message": "Device attribute was not found"})); }).await;
+        server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path(format!("{device}/attributes/no-such-attribute"));
+                then.status(404).json_body(
+                    json!({"type": "NotFound", "message": "Device attribute was not found"}),
+                );
+            })
+            .await;
         server
     }
 }

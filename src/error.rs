@@ -211,7 +211,10 @@ pub async fn finish<T: DeserializeOwned>(
 /// "conversion to `T` for name failed…" and our hook as "name must …";
 /// keep the parameter name apart.
 fn invalid_request(reason: String) -> Error {
-    let reason = reason.replace(" :: ", "::").replace(" < ", "<").replace(" >", ">");
+    let reason = reason
+        .replace(" :: ", "::")
+        .replace(" < ", "<")
+        .replace(" >", ">");
     let parameter = match reason.split_once(" for ") {
         Some((_, rest)) => rest.split_whitespace().next(),
         None => reason.split_whitespace().next(),

@@ -19,7 +19,9 @@ pub mod wire;
 pub use config::ClientBuilder;
 pub use error::Error;
 pub use handles::{ApplicationHandle, DeviceHandle, DeviceRecipeHandle};
-pub use ids::{ApplicationId, AttributeName, DeviceId, DeviceRecipeId, InvalidId, ObjectId, TagKey};
+pub use ids::{
+    ApplicationId, AttributeName, DeviceId, DeviceRecipeId, InvalidId, ObjectId, TagKey,
+};
 pub use query::DeviceQuery;
 pub use retry::RetryPolicy;
 pub use transport::Transport;

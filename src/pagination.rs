@@ -56,7 +56,10 @@ macro_rules! list_page {
 }
 
 list_page!(types::Devices, types::Device);
-list_page!(types::CompositeDevicesState, types::CompositeDevicesStateItem);
+list_page!(
+    types::CompositeDevicesState,
+    types::CompositeDevicesStateItem
+);
 list_page!(types::DeviceRecipes, types::DeviceRecipe);
 
 struct Cursor<F> {

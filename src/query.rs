@@ -143,12 +143,18 @@ impl Condition {
 
     /// One of (`$in`, at most 100 values).
     pub fn is_in<V: Into<Value>>(self, values: impl IntoIterator<Item = V>) -> Self {
-        self.with("$in", Value::Array(values.into_iter().map(Into::into).collect()))
+        self.with(
+            "$in",
+            Value::Array(values.into_iter().map(Into::into).collect()),
+        )
     }
 
     /// None of (`$nin`, at most 100 values).
     pub fn not_in<V: Into<Value>>(self, values: impl IntoIterator<Item = V>) -> Self {
-        self.with("$nin", Value::Array(values.into_iter().map(Into::into).collect()))
+        self.with(
+            "$nin",
+            Value::Array(values.into_iter().map(Into::into).collect()),
+        )
     }
 
     /// Compares text without regard to case (`$ci`).
@@ -160,7 +166,10 @@ impl Condition {
 impl From<Condition> for DeviceQuery {
     fn from(condition: Condition) -> Self {
         let mut query = Map::new();
-        query.insert(condition.field.as_str().to_string(), Value::Object(condition.operators));
+        query.insert(
+            condition.field.as_str().to_string(),
+            Value::Object(condition.operators),
+        );
         DeviceQuery(query)
     }
 }
@@ -281,7 +290,10 @@ impl DeviceQuery {
     }
 
     fn combine(operator: &str, parts: impl IntoIterator<Item = DeviceQuery>) -> Self {
-        let parts = parts.into_iter().map(|part| Value::Object(part.0)).collect();
+        let parts = parts
+            .into_iter()
+            .map(|part| Value::Object(part.0))
+            .collect();
         let mut query = Map::new();
         query.insert(operator.to_string(), Value::Array(parts));
         DeviceQuery(query)

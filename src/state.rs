@@ -50,9 +50,8 @@ impl DeviceState {
     /// Checks every attribute name.
     pub fn validate(&self) -> Result<(), Error> {
         for name in self.data.keys() {
-            AttributeName::new(name.as_str()).map_err(|error| {
-                Error::invalid_input("state attribute name", error.to_string())
-            })?;
+            AttributeName::new(name.as_str())
+                .map_err(|error| Error::invalid_input("state attribute name", error.to_string()))?;
         }
         Ok(())
     }
@@ -61,17 +60,10 @@ impl DeviceState {
 impl From<SystemTime> for TimeFormat {
     fn from(time: SystemTime) -> Self {
         let millis = match time.duration_since(UNIX_EPOCH) {
-            Ok(after) => after.as_millis() as f64,
-            Err(before) => -(before.duration().as_millis() as f64),
+            Ok(after) => after.as_millis() as i64,
+            Err(before) => -(before.duration().as_millis() as i64),
         };
-        TimeFormat::Number(millis)
-    }
-}
-
-impl From<i64> for TimeFormat {
-    /// Milliseconds since the Unix epoch.
-    fn from(millis: i64) -> Self {
-        TimeFormat::Number(millis as f64)
+        TimeFormat::Int64(millis)
     }
 }
 
@@ -100,15 +92,9 @@ impl From<String> for StateValue {
     }
 }
 
-impl From<i64> for StateValue {
-    fn from(number: i64) -> Self {
-        StateValue::Number(number as f64)
-    }
-}
-
 impl From<i32> for StateValue {
     fn from(number: i32) -> Self {
-        StateValue::Number(number.into())
+        StateValue::Int64(number.into())
     }
 }
 
@@ -150,7 +136,10 @@ impl DeviceCommand {
     }
 
     /// Attaches any serde-serializable payload.
-    pub fn with_payload<T: serde::Serialize + ?Sized>(mut self, payload: &T) -> Result<Self, Error> {
+    pub fn with_payload<T: serde::Serialize + ?Sized>(
+        mut self,
+        payload: &T,
+    ) -> Result<Self, Error> {
         let value = serde_json::to_value(payload)
             .map_err(|error| Error::invalid_input("command payload", error.to_string()))?;
         self.payload = Some(value);

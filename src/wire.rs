@@ -122,9 +122,7 @@ pub(crate) fn check_paging(url: &reqwest::Url) -> Result<(), String> {
             "perPage" if !(1..=1000).contains(&number()) => {
                 return Err(format!("perPage must be between 1 and 1000, got {value}"))
             }
-            "page" if number() < 0 => {
-                return Err(format!("page must be 0 or more, got {value}"))
-            }
+            "page" if number() < 0 => return Err(format!("page must be 0 or more, got {value}")),
             _ => {}
         }
     }
