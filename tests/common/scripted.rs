@@ -88,13 +88,7 @@ pub async fn serve(answers: Vec<Answer>) -> Scripted {
 async fn read_request(socket: &mut tokio::net::TcpStream) -> String {
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 4096];
-    loop {
-        let Ok(read) = socket.read(&mut chunk).await else {
-            break;
-        };
-        if read == 0 {
-            break;
-        }
+    while let Ok(read @ 1..) = socket.read(&mut chunk).await {
         buffer.extend_from_slice(&chunk[..read]);
         let text = String::from_utf8_lossy(&buffer).to_string();
         if let Some(end) = text.find("\r\n\r\n") {
