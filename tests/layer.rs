@@ -615,3 +615,35 @@ async fn the_query_goes_as_compact_json_text_and_into_bodies() {
         losant_device::types::DeleteDevicesOutcome::BulkDeleteResponse(_)
     ));
 }
+
+#[tokio::test]
+async fn an_undecodable_answer_names_the_operation_and_the_field() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("/applications/{APP}/devices/{DEVICE}"));
+            then.status(200)
+                .json_body(json!({"name": "ok", "connectionInfo": {"connected": "yes"}}));
+        })
+        .await;
+    let error = client(&server)
+        .get_device()
+        .application_id(APP)
+        .device_id(DEVICE)
+        .await
+        .unwrap_err();
+    match &error {
+        Error::Decode {
+            operation,
+            path,
+            excerpt,
+            ..
+        } => {
+            assert_eq!(operation, "get_device");
+            assert_eq!(path, "connectionInfo.connected");
+            assert!(excerpt.starts_with("{\""), "{excerpt}");
+        }
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+}
