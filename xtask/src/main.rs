@@ -1,4 +1,5 @@
 fn main() {
-    let g = xtask::codegen::generate_from_path(std::path::Path::new("spec/losant-device-api.yaml")).unwrap();
+    let g = xtask::codegen::generate_from_path(std::path::Path::new("spec/losant-device-api.yaml"))
+        .unwrap();
     println!("{}", g.client);
 }
