@@ -1,5 +1,7 @@
+//! `cargo xtask …` (see `cargo xtask help`).
+
 fn main() {
-    let g = xtask::codegen::generate_from_path(std::path::Path::new("spec/losant-device-api.yaml"))
-        .unwrap();
-    println!("{}", g.client);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let code = xtask::cli::run(&args, &mut std::io::stdout(), &mut std::io::stderr());
+    std::process::exit(code);
 }
