@@ -33,9 +33,9 @@ pub struct ApplicationHandle<'a> {
 /// One device; from [`ApplicationHandle::device`].
 #[derive(Debug, Clone)]
 pub struct DeviceHandle<'a> {
-    client: &'a Client,
-    application: ApplicationId,
-    id: DeviceId,
+    pub(crate) client: &'a Client,
+    pub(crate) application: ApplicationId,
+    pub(crate) id: DeviceId,
 }
 
 /// One device recipe; from [`ApplicationHandle::device_recipe`].
