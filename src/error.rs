@@ -167,19 +167,9 @@ pub async fn finish<T: DeserializeOwned>(
     operation: &str,
     result: Result<ResponseValue<T>, progenitor_client::Error<()>>,
 ) -> Result<T, Error> {
-    use progenitor_client::Error as Raw;
     match result {
         Ok(value) => Ok(value.into_inner()),
-        Err(Raw::InvalidRequest(reason)) => Err(invalid_request(reason)),
-        Err(Raw::CommunicationError(source))
-        | Err(Raw::ResponseBodyError(source))
-        | Err(Raw::InvalidUpgrade(source)) => Err(Error::from_transport(source)),
-        // Error statuses are not in the generated code (see codegen/adapt.rs),
-        // so they arrive as UnexpectedResponse with their body unread.
-        Err(Raw::ErrorResponse(value)) => {
-            Err(Error::from_status(value.status(), value.headers(), b""))
-        }
-        Err(Raw::InvalidResponsePayload(body, error)) => {
+        Err(progenitor_client::Error::InvalidResponsePayload(body, error)) => {
             let mut deserializer = serde_json::Deserializer::from_slice(&body);
             let path = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
                 Err(located) => located.path().to_string(),
@@ -192,18 +182,39 @@ pub async fn finish<T: DeserializeOwned>(
                 excerpt: excerpt(&body),
             })
         }
-        Err(Raw::UnexpectedResponse(response)) => {
+        Err(other) => Err(from_raw(operation, other).await),
+    }
+}
+
+/// Maps any progenitor failure; reads the body of an error answer.
+pub(crate) async fn from_raw(operation: &str, error: progenitor_client::Error<()>) -> Error {
+    use progenitor_client::Error as Raw;
+    match error {
+        Raw::InvalidRequest(reason) => invalid_request(reason),
+        Raw::CommunicationError(source)
+        | Raw::ResponseBodyError(source)
+        | Raw::InvalidUpgrade(source) => Error::from_transport(source),
+        // Error statuses are not in the generated code (see codegen/adapt.rs),
+        // so they arrive as UnexpectedResponse with their body unread.
+        Raw::ErrorResponse(value) => Error::from_status(value.status(), value.headers(), b""),
+        Raw::InvalidResponsePayload(body, error) => Error::Decode {
+            operation: operation.to_string(),
+            path: ".".to_string(),
+            message: error.to_string(),
+            excerpt: excerpt(&body),
+        },
+        Raw::UnexpectedResponse(response) => {
             let status = response.status();
             let headers = response.headers().clone();
-            let body = response.bytes().await.map_err(Error::from_transport)?;
-            if status.is_success() {
-                return Err(Error::Other(format!(
-                    "{operation}: unexpected success status {status}"
-                )));
+            match response.bytes().await {
+                Err(source) => Error::from_transport(source),
+                Ok(_) if status.is_success() => {
+                    Error::Other(format!("{operation}: unexpected success status {status}"))
+                }
+                Ok(body) => Error::from_status(status, &headers, &body),
             }
-            Err(Error::from_status(status, &headers, &body))
         }
-        Err(Raw::Custom(message)) => Err(Error::Other(message)),
+        Raw::Custom(message) => Error::Other(message),
     }
 }
 

@@ -9,9 +9,12 @@ pub mod config;
 pub mod error;
 pub mod handles;
 pub mod ids;
+#[cfg(feature = "mqtt")]
+pub mod mqtt;
 pub mod pagination;
 pub mod query;
 pub mod retry;
+pub mod sse;
 mod state;
 mod transport;
 pub mod wire;

@@ -1,0 +1,1 @@
+//! A device-side MQTT connection to Losant's broker.
