@@ -77,7 +77,7 @@ fn builders(file: &syn::File) -> Result<Vec<(syn::Ident, Type)>> {
 }
 
 /// The first generic argument of `outer<…>` when `ty` is such a path.
-fn generic_arg(ty: &Type, outer: &str) -> Option<Type> {
+pub fn generic_arg(ty: &Type, outer: &str) -> Option<Type> {
     let Type::Path(path) = ty else { return None };
     let segment = path.path.segments.last()?;
     if segment.ident != outer {

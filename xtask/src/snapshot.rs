@@ -3,6 +3,7 @@
 //! spec change that alters the API shows up as a diff of
 //! `spec/api-snapshot.txt` in review.
 
+use crate::codegen::into_future::generic_arg;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use syn::{
@@ -129,10 +130,11 @@ fn read_builders(items: &[Item], builders: &mut BTreeMap<String, Operation>) {
     for item in items {
         if let Item::Struct(s) = item {
             for field in &s.fields {
-                if let (Some(ident), Some(inner)) = (&field.ident, generic(&field.ty, "Result")) {
+                if let (Some(ident), Some(inner)) = (&field.ident, generic_arg(&field.ty, "Result"))
+                {
                     optional.insert(
                         (s.ident.to_string(), ident.to_string()),
-                        generic(&inner, "Option").is_some(),
+                        generic_arg(&inner, "Option").is_some(),
                     );
                 }
             }
@@ -159,8 +161,8 @@ fn read_builders(items: &[Item], builders: &mut BTreeMap<String, Operation>) {
                 "new" => {}
                 "send" => {
                     if let ReturnType::Type(_, ty) = &function.sig.output {
-                        operation.answer = generic(ty, "Result")
-                            .and_then(|r| generic(&r, "ResponseValue"))
+                        operation.answer = generic_arg(ty, "Result")
+                            .and_then(|r| generic_arg(&r, "ResponseValue"))
                             .map(|t| type_text(&t))
                             .unwrap_or_else(|| type_text(ty));
                     }
@@ -283,22 +285,6 @@ fn read_types(items: &[Item], types: &mut BTreeMap<String, String>) {
             _ => {}
         }
     }
-}
-
-/// The first generic argument of `outer<…>` when `ty` is such a path.
-fn generic(ty: &Type, outer: &str) -> Option<Type> {
-    let Type::Path(path) = ty else { return None };
-    let segment = path.path.segments.last()?;
-    if segment.ident != outer {
-        return None;
-    }
-    let PathArguments::AngleBracketed(arguments) = &segment.arguments else {
-        return None;
-    };
-    arguments.args.iter().find_map(|argument| match argument {
-        GenericArgument::Type(ty) => Some(ty.clone()),
-        _ => None,
-    })
 }
 
 /// A type as a reader would write it: standard and generated types by their
