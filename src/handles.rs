@@ -61,6 +61,15 @@ macro_rules! scoped {
                 .device_id(&self.id)
         }
     };
+    ($(#[$doc:meta])* $name:ident => $operation:ident, attribute) => {
+        $(#[$doc])*
+        pub fn $name(&self, name: AttributeName) -> builder::$operation<'a> {
+            builder::$operation::new(self.client)
+                .application_id(&self.application)
+                .device_id(&self.id)
+                .name(name)
+        }
+    };
     ($(#[$doc:meta])* $name:ident => $operation:ident, recipe) => {
         $(#[$doc])*
         pub fn $name(&self) -> builder::$operation<'a> {
@@ -198,29 +207,12 @@ impl<'a> DeviceHandle<'a> {
             .body(command)
     }
 
-    /// Reads one attribute definition.
-    pub fn attribute(&self, name: AttributeName) -> builder::GetDeviceAttribute<'a> {
-        builder::GetDeviceAttribute::new(self.client)
-            .application_id(&self.application)
-            .device_id(&self.id)
-            .name(name)
-    }
-
-    /// Changes one attribute definition.
-    pub fn update_attribute(&self, name: AttributeName) -> builder::UpdateDeviceAttribute<'a> {
-        builder::UpdateDeviceAttribute::new(self.client)
-            .application_id(&self.application)
-            .device_id(&self.id)
-            .name(name)
-    }
-
-    /// Removes one attribute definition.
-    pub fn delete_attribute(&self, name: AttributeName) -> builder::DeleteDeviceAttribute<'a> {
-        builder::DeleteDeviceAttribute::new(self.client)
-            .application_id(&self.application)
-            .device_id(&self.id)
-            .name(name)
-    }
+    scoped!(/// Reads one attribute definition.
+        attribute => GetDeviceAttribute, attribute);
+    scoped!(/// Changes one attribute definition.
+        update_attribute => UpdateDeviceAttribute, attribute);
+    scoped!(/// Removes one attribute definition.
+        delete_attribute => DeleteDeviceAttribute, attribute);
 }
 
 impl<'a> DeviceRecipeHandle<'a> {
