@@ -1,1 +1,0 @@
-//! A device-side MQTT connection to Losant's broker.

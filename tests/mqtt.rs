@@ -1,0 +1,997 @@
+//! The MQTT device client against a real broker (rumqttd) on loopback.
+//!
+//! - Most tests embed rumqttd in this process (it runs in its own threads
+//!   and cannot be stopped, so each test starts one on a free port).
+//! - The restart test needs a broker it can kill and start again on the
+//!   same port: it runs rumqttd in a child process, this same test binary
+//!   re-executed for the `broker_child_process` entry point.
+//! - Tests that need a connection to drop, stay down or be refused while
+//!   the broker keeps running put a small TCP proxy (`Gate`) in front of it.
+//! - rumqttd does not answer bad credentials with a refusing CONNACK (it
+//!   closes the connection), so the refusal tests use the `Gate`, which
+//!   answers CONNECT with CONNACK return code 5 as Losant's broker does;
+//!   rumqttd's own authentication is tested too.
+//!
+//! Timeouts only guard against hangs; nothing depends on timing.
+
+#![cfg(feature = "mqtt")]
+
+use futures::StreamExt;
+use losant_device::mqtt::{
+    ConnectionBuilder, ConnectionEvent, ConnectionStatus, DeviceConnection, DisconnectReason,
+    EventStream, Qos,
+};
+use losant_device::types::{DeviceCommand, DeviceState, TimeFormat};
+use losant_device::{DeviceId, Error};
+use rumqttc::tokio_rustls::TlsAcceptor;
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use std::collections::HashMap;
+use std::future::Future;
+use std::io::Read;
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+
+/// Only a guard against hangs.
+const GUARD: Duration = Duration::from_secs(30);
+const CHILD_PORT_VAR: &str = "LOSANT_MQTT_TEST_BROKER_PORT";
+
+async fn guard<F: Future>(what: &str, future: F) -> F::Output {
+    match tokio::time::timeout(GUARD, future).await {
+        Ok(output) => output,
+        Err(_) => panic!("gave up waiting for {what}"),
+    }
+}
+
+fn device(n: u32) -> DeviceId {
+    format!("5e{n:022x}").parse().expect("a valid device id")
+}
+
+fn state_topic(id: &DeviceId) -> String {
+    format!("losant/{id}/state")
+}
+
+fn command_topic(id: &DeviceId) -> String {
+    format!("losant/{id}/command")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+// ---------------------------------------------------------------- broker
+
+fn broker_config(port: u16, auth: Option<(&str, &str)>) -> rumqttd::Config {
+    let connections = rumqttd::ConnectionSettings {
+        connection_timeout_ms: 10_000,
+        max_payload_size: 256 * 1024,
+        max_inflight_count: 100,
+        auth: auth.map(|(user, password)| HashMap::from([(user.into(), password.into())])),
+        external_auth: None,
+        dynamic_filters: true,
+    };
+    let server = rumqttd::ServerSettings {
+        name: "v4".into(),
+        listen: SocketAddr::from(([127, 0, 0, 1], port)),
+        tls: None,
+        next_connection_delay_ms: 0,
+        connections,
+    };
+    rumqttd::Config {
+        router: rumqttd::RouterConfig {
+            max_connections: 100,
+            max_outgoing_packet_count: 200,
+            max_segment_size: 1024 * 1024,
+            max_segment_count: 10,
+            ..Default::default()
+        },
+        v4: Some(HashMap::from([("v4".to_string(), server)])),
+        ..Default::default()
+    }
+}
+
+/// Starts rumqttd in this process (it lives until the test binary exits).
+async fn start_broker(auth: Option<(&str, &str)>) -> u16 {
+    let port = free_port();
+    let config = broker_config(port, auth);
+    std::thread::spawn(move || {
+        let mut broker = rumqttd::Broker::new(config);
+        let _ = broker.start();
+    });
+    wait_listening(port).await;
+    port
+}
+
+async fn wait_listening(port: u16) {
+    guard("the broker to listen", async {
+        while TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+}
+
+/// Not a test: the broker process of `a_broker_restart_*`, run as a child of
+/// this test binary. Without the environment variable it does nothing.
+#[test]
+fn broker_child_process() {
+    let Ok(port) = std::env::var(CHILD_PORT_VAR) else {
+        return;
+    };
+    let port: u16 = port.parse().expect("a port number");
+    // Exit with the parent: its end of our stdin closes when it dies.
+    std::thread::spawn(|| {
+        let _ = std::io::stdin().read_to_end(&mut Vec::new());
+        std::process::exit(0);
+    });
+    let mut broker = rumqttd::Broker::new(broker_config(port, None));
+    let _ = broker.start();
+}
+
+/// rumqttd in a child process; killed (like a crash) when dropped.
+struct ChildBroker(Child);
+
+impl ChildBroker {
+    async fn start(port: u16) -> Self {
+        let exe = std::env::current_exe().expect("the test binary");
+        let child = Command::new(exe)
+            .args(["broker_child_process", "--exact", "--test-threads=1"])
+            .env(CHILD_PORT_VAR, port.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the broker process starts");
+        let broker = ChildBroker(child);
+        wait_listening(port).await;
+        broker
+    }
+}
+
+impl Drop for ChildBroker {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+// ---------------------------------------------------------------- gate
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Pass connections through to the broker.
+    Forward,
+    /// Cut every connection and close new ones at once.
+    Down,
+    /// Answer CONNECT with a refusing CONNACK with this return code.
+    Refuse(u8),
+}
+
+/// A TCP proxy in front of a broker that can cut, refuse or pass
+/// connections, and reports every packet clients send through it.
+struct Gate {
+    port: u16,
+    mode: watch::Sender<Mode>,
+    packets: mpsc::UnboundedReceiver<Vec<u8>>,
+}
+
+impl Gate {
+    async fn start(upstream: u16, mode: Mode) -> Gate {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let (mode, modes) = watch::channel(mode);
+        let (tap, packets) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let modes = modes.clone();
+                let current = *modes.borrow();
+                match current {
+                    Mode::Forward => {
+                        tokio::spawn(forward(socket, upstream, modes, tap.clone()));
+                    }
+                    Mode::Down => drop(socket),
+                    Mode::Refuse(code) => {
+                        tokio::spawn(refuse(socket, code));
+                    }
+                }
+            }
+        });
+        Gate {
+            port,
+            mode,
+            packets,
+        }
+    }
+
+    fn set(&self, mode: Mode) {
+        self.mode.send_replace(mode);
+    }
+
+    /// The next PUBLISH a client sent through the gate.
+    async fn next_publish(&mut self) -> Vec<u8> {
+        guard("a PUBLISH through the gate", async {
+            loop {
+                let packet = self.packets.recv().await.expect("the gate is running");
+                if packet.first().is_some_and(|header| header >> 4 == 3) {
+                    return packet;
+                }
+            }
+        })
+        .await
+    }
+}
+
+async fn forward(
+    client: TcpStream,
+    upstream: u16,
+    mut mode: watch::Receiver<Mode>,
+    tap: mpsc::UnboundedSender<Vec<u8>>,
+) {
+    let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)).await else {
+        return;
+    };
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let up = async {
+        while let Ok(packet) = read_packet(&mut client_read).await {
+            let _ = tap.send(packet.clone());
+            if server_write.write_all(&packet).await.is_err() {
+                break;
+            }
+        }
+    };
+    tokio::select! {
+        _ = up => {}
+        _ = tokio::io::copy(&mut server_read, &mut client_write) => {}
+        _ = mode.wait_for(|mode| *mode != Mode::Forward) => {}
+    }
+}
+
+async fn refuse(mut socket: TcpStream, code: u8) {
+    if read_packet(&mut socket).await.is_ok() {
+        let _ = socket.write_all(&[0x20, 0x02, 0x00, code]).await;
+        // Keep the socket until the client hangs up, so it reads the CONNACK.
+        let _ = socket.read_to_end(&mut Vec::new()).await;
+    }
+}
+
+/// Reads one whole MQTT packet: fixed header, remaining length, body.
+async fn read_packet(socket: &mut (impl AsyncRead + Unpin)) -> std::io::Result<Vec<u8>> {
+    let mut packet = vec![socket.read_u8().await?];
+    let mut length = 0usize;
+    for shift in [0, 7, 14, 21] {
+        let byte = socket.read_u8().await?;
+        packet.push(byte);
+        length |= usize::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            let start = packet.len();
+            packet.resize(start + length, 0);
+            socket.read_exact(&mut packet[start..]).await?;
+            return Ok(packet);
+        }
+    }
+    Err(std::io::Error::other("bad remaining length"))
+}
+
+// ---------------------------------------------------------------- clients
+
+static CLIENTS: AtomicUsize = AtomicUsize::new(0);
+
+fn plain_options(port: u16) -> MqttOptions {
+    let id = CLIENTS.fetch_add(1, Ordering::Relaxed);
+    let mut options = MqttOptions::new(format!("test-client-{id}"), "127.0.0.1", port);
+    options.set_keep_alive(Duration::from_secs(30));
+    options
+}
+
+/// A plain rumqttc client: subscribes to some topics and publishes
+/// commands. It stays connected for the whole test (rumqttd 0.20 may drop a
+/// new connection when another one just disconnected, so the tests avoid
+/// connection churn where they do not test it).
+struct Peer {
+    client: AsyncClient,
+    messages: mpsc::UnboundedReceiver<rumqttc::Publish>,
+    acks: mpsc::UnboundedReceiver<()>,
+}
+
+impl Peer {
+    async fn start(port: u16, topics: &[String]) -> Peer {
+        let (client, mut event_loop) = AsyncClient::new(plain_options(port), 16);
+        for topic in topics {
+            client
+                .subscribe(topic.as_str(), QoS::AtLeastOnce)
+                .await
+                .expect("subscribe");
+        }
+        let (messages_tx, messages) = mpsc::unbounded_channel();
+        let (acks_tx, mut acks) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            loop {
+                let sent = match event_loop.poll().await {
+                    Ok(Event::Incoming(Packet::Publish(publish))) => {
+                        messages_tx.send(publish).is_ok()
+                    }
+                    Ok(Event::Incoming(
+                        Packet::SubAck(_) | Packet::PubAck(_) | Packet::ConnAck(_),
+                    )) => acks_tx.send(()).is_ok(),
+                    Ok(_) => true,
+                    Err(error) => panic!("the test client failed: {error}"),
+                };
+                if !sent {
+                    return;
+                }
+            }
+        });
+        guard("the test client to connect", acks.recv()).await;
+        for _ in topics {
+            guard("the test client's subscriptions", acks.recv()).await;
+        }
+        Peer {
+            client,
+            messages,
+            acks,
+        }
+    }
+
+    async fn next(&mut self) -> rumqttc::Publish {
+        guard("a message at the test client", self.messages.recv())
+            .await
+            .expect("the test client is running")
+    }
+
+    /// Publishes with QoS 1 and waits for the broker's acknowledgement.
+    async fn publish(&mut self, topic: &str, payload: &[u8]) {
+        self.client
+            .publish(topic, QoS::AtLeastOnce, false, payload.to_vec())
+            .await
+            .expect("publish");
+        guard("the broker to acknowledge a publish", self.acks.recv())
+            .await
+            .expect("the test client is running");
+    }
+}
+
+fn builder(port: u16, id: &DeviceId) -> ConnectionBuilder {
+    DeviceConnection::builder(id.clone(), "access-key", "access-secret")
+        .broker("127.0.0.1")
+        .port(port)
+        .plain_tcp()
+        .keep_alive(Duration::from_secs(5))
+        .reconnect_backoff(Duration::from_millis(50), Duration::from_millis(400))
+}
+
+async fn next_event(events: &mut EventStream) -> ConnectionEvent {
+    guard("a connection event", events.next())
+        .await
+        .expect("the event stream is open")
+}
+
+async fn next_command(commands: &mut losant_device::mqtt::CommandStream) -> DeviceCommand {
+    guard("a command", commands.next())
+        .await
+        .expect("the command stream is open")
+}
+
+fn lost(event: &ConnectionEvent) -> bool {
+    matches!(
+        event,
+        ConnectionEvent::Disconnected {
+            reason: DisconnectReason::ConnectionLost { .. }
+        }
+    )
+}
+
+// ---------------------------------------------------------------- tests
+
+#[tokio::test]
+async fn state_reaches_a_subscriber_as_json_on_the_state_topic() {
+    let port = start_broker(None).await;
+    let id = device(1);
+    let mut observer = Peer::start(port, &[state_topic(&id)]).await;
+
+    let connection = builder(port, &id).connect().await.expect("connects");
+    assert!(connection.is_connected());
+    let bad = DeviceState::at(1i64).with("no spaces", 1);
+    assert!(matches!(
+        connection.send_state(&bad).await,
+        Err(Error::InvalidInput { .. })
+    ));
+    let state = DeviceState::at(1_700_000_000_000i64)
+        .with("temp", 21.5)
+        .with("door", "open");
+    connection.send_state(&state).await.expect("sent");
+    let message = observer.next().await;
+    assert_eq!(message.topic, state_topic(&id));
+    assert_eq!(
+        std::str::from_utf8(&message.payload).expect("UTF-8"),
+        r#"{"data":{"door":"open","temp":21.5},"time":1700000000000}"#
+    );
+}
+
+#[tokio::test]
+async fn states_go_out_with_the_configured_qos() {
+    let port = start_broker(None).await;
+    let mut gate = Gate::start(port, Mode::Forward).await;
+    let qos = |packet: &[u8]| (packet[0] >> 1) & 0b11;
+
+    let (plain, acknowledged) = (device(2), device(22));
+    let connection = builder(gate.port, &plain)
+        .connect()
+        .await
+        .expect("connects");
+    connection
+        .send_state(&DeviceState::at(2i64).with("on", true))
+        .await
+        .expect("sent");
+    let packet = gate.next_publish().await;
+    assert_eq!(qos(&packet), 0);
+    assert!(packet.ends_with(br#"{"data":{"on":true},"time":2}"#));
+
+    let connection = builder(gate.port, &acknowledged)
+        .qos(Qos::AtLeastOnce)
+        .connect()
+        .await
+        .expect("connects");
+    connection
+        .send_state(&DeviceState::at(3i64).with("on", false))
+        .await
+        .expect("sent");
+    let packet = gate.next_publish().await;
+    assert_eq!(qos(&packet), 1);
+    assert!(packet.ends_with(br#"{"data":{"on":false},"time":3}"#));
+}
+
+#[tokio::test]
+async fn commands_published_to_the_device_topic_arrive_on_the_stream() {
+    let port = start_broker(None).await;
+    let id = device(3);
+    let connection = builder(port, &id).connect().await.expect("connects");
+    let mut commands = connection.commands();
+
+    let mut peer = Peer::start(port, &[]).await;
+    // Not a command: skipped with a warning.
+    peer.publish(&command_topic(&id), b"not json").await;
+    peer.publish(
+        &command_topic(&id),
+        br#"{"name":"reboot","payload":{"delay":5},"time":{"$date":"2024-01-01T00:00:00.000Z"}}"#,
+    )
+    .await;
+
+    let expected = DeviceCommand::named("reboot")
+        .with_payload(&serde_json::json!({"delay": 5}))
+        .expect("a payload")
+        .at(TimeFormat::Object {
+            date: "2024-01-01T00:00:00.000Z".into(),
+        });
+    assert_eq!(next_command(&mut commands).await, expected);
+}
+
+#[tokio::test]
+async fn a_gateway_reports_for_and_receives_commands_of_peripherals() {
+    let port = start_broker(None).await;
+    let (gateway, first, later) = (device(4), device(5), device(6));
+    let mut peer = Peer::start(port, &[state_topic(&first)]).await;
+    let connection = builder(port, &gateway).connect().await.expect("connects");
+
+    // Peripherals are added after the connection is up.
+    let mut first_commands = connection
+        .peripheral_commands(&first)
+        .await
+        .expect("subscribed");
+    connection
+        .send_peripheral_state(&first, &DeviceState::at(3i64).with("level", 7))
+        .await
+        .expect("sent");
+    let message = peer.next().await;
+    assert_eq!(message.topic, state_topic(&first));
+    assert_eq!(&message.payload[..], br#"{"data":{"level":7},"time":3}"#);
+
+    peer.publish(&command_topic(&first), br#"{"name":"open"}"#)
+        .await;
+    assert_eq!(
+        next_command(&mut first_commands).await,
+        DeviceCommand::named("open")
+    );
+
+    // The gateway's own stream only has the gateway's commands.
+    let mut own = connection.commands();
+    peer.publish(&command_topic(&gateway), br#"{"name":"mine"}"#)
+        .await;
+    assert_eq!(next_command(&mut own).await, DeviceCommand::named("mine"));
+
+    let mut later_commands = connection
+        .peripheral_commands(&later)
+        .await
+        .expect("subscribed");
+    peer.publish(&command_topic(&later), br#"{"name":"close"}"#)
+        .await;
+    assert_eq!(
+        next_command(&mut later_commands).await,
+        DeviceCommand::named("close")
+    );
+}
+
+#[tokio::test]
+async fn a_broker_restart_reconnects_and_resubscribes_every_topic() {
+    let port = free_port();
+    let broker = ChildBroker::start(port).await;
+    let (gateway, before, during) = (device(7), device(8), device(9));
+    let connection = builder(port, &gateway).connect().await.expect("connects");
+    let mut events = connection.events();
+    let mut own = connection.commands();
+    let mut before_commands = connection
+        .peripheral_commands(&before)
+        .await
+        .expect("subscribed");
+
+    drop(broker);
+    assert!(lost(&next_event(&mut events).await));
+    assert_eq!(connection.status(), ConnectionStatus::Reconnecting);
+    assert!(matches!(
+        connection
+            .send_state(&DeviceState::now().with("x", 1))
+            .await,
+        Err(Error::MqttNotConnected)
+    ));
+    // A peripheral added while disconnected is subscribed on reconnection.
+    let mut during_commands = connection
+        .peripheral_commands(&during)
+        .await
+        .expect("registered");
+
+    let _broker = ChildBroker::start(port).await;
+    assert_eq!(next_event(&mut events).await, ConnectionEvent::Reconnected);
+    assert!(connection.is_connected());
+
+    let mut peer = Peer::start(port, &[]).await;
+    peer.publish(&command_topic(&gateway), br#"{"name":"own"}"#)
+        .await;
+    peer.publish(&command_topic(&before), br#"{"name":"before"}"#)
+        .await;
+    peer.publish(&command_topic(&during), br#"{"name":"during"}"#)
+        .await;
+    assert_eq!(next_command(&mut own).await, DeviceCommand::named("own"));
+    assert_eq!(
+        next_command(&mut before_commands).await,
+        DeviceCommand::named("before")
+    );
+    assert_eq!(
+        next_command(&mut during_commands).await,
+        DeviceCommand::named("during")
+    );
+    connection
+        .send_state(&DeviceState::now().with("x", 2))
+        .await
+        .expect("sent after reconnecting");
+}
+
+#[tokio::test]
+async fn refused_credentials_are_a_typed_error() {
+    let refusing = Gate::start(free_port(), Mode::Refuse(5)).await;
+    let error = builder(refusing.port, &device(10))
+        .connect()
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(&error, Error::MqttRefused { code: 5, .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("access secret"), "{error}");
+
+    // rumqttd with authentication closes the connection instead of
+    // refusing it: retried until the connect timeout, then an error naming
+    // the likely cause.
+    let port = start_broker(Some(("access-key", "access-secret"))).await;
+    let error = DeviceConnection::builder(device(11), "access-key", "wrong-secret")
+        .broker("127.0.0.1")
+        .port(port)
+        .plain_tcp()
+        .connect_timeout(Duration::from_secs(1))
+        .connect()
+        .await
+        .expect_err("rejected");
+    assert!(matches!(&error, Error::MqttConnection { .. }), "{error:?}");
+    assert!(error.to_string().contains("credentials"), "{error}");
+    builder(port, &device(11))
+        .connect()
+        .await
+        .expect("the right secret connects");
+}
+
+#[tokio::test]
+async fn a_refused_reconnection_closes_the_connection() {
+    let port = start_broker(None).await;
+    let gate = Gate::start(port, Mode::Forward).await;
+    let connection = builder(gate.port, &device(12))
+        .connect()
+        .await
+        .expect("connects");
+    let mut events = connection.events();
+    let mut commands = connection.commands();
+
+    gate.set(Mode::Refuse(5));
+    assert!(lost(&next_event(&mut events).await));
+    assert!(matches!(
+        next_event(&mut events).await,
+        ConnectionEvent::Disconnected {
+            reason: DisconnectReason::Refused { code: 5, .. }
+        }
+    ));
+    assert_eq!(guard("the event stream to end", events.next()).await, None);
+    assert_eq!(
+        guard("the command stream to end", commands.next()).await,
+        None
+    );
+    assert_eq!(connection.status(), ConnectionStatus::Closed);
+    assert!(matches!(
+        connection
+            .send_state(&DeviceState::now().with("x", 1))
+            .await,
+        Err(Error::MqttRefused { code: 5, .. })
+    ));
+}
+
+#[tokio::test]
+async fn publishing_while_disconnected_fails_or_is_queued_until_reconnected() {
+    let port = start_broker(None).await;
+    let gate = Gate::start(port, Mode::Forward).await;
+    let (strict, queueing) = (device(13), device(14));
+    let mut observer = Peer::start(port, &[state_topic(&queueing)]).await;
+    let strict_connection = builder(gate.port, &strict)
+        .connect()
+        .await
+        .expect("connects");
+    let queueing_connection = builder(gate.port, &queueing)
+        .offline_queue(2)
+        .connect()
+        .await
+        .expect("connects");
+    let mut strict_events = strict_connection.events();
+    let mut queueing_events = queueing_connection.events();
+
+    gate.set(Mode::Down);
+    assert!(lost(&next_event(&mut strict_events).await));
+    assert!(lost(&next_event(&mut queueing_events).await));
+
+    let first = DeviceState::at(10i64).with("n", 1);
+    let second = DeviceState::at(11i64).with("n", 2);
+    assert!(matches!(
+        strict_connection.send_state(&first).await,
+        Err(Error::MqttNotConnected)
+    ));
+    queueing_connection
+        .send_state(&first)
+        .await
+        .expect("queued");
+    queueing_connection
+        .send_state(&second)
+        .await
+        .expect("queued");
+    assert!(matches!(
+        queueing_connection.send_state(&first).await,
+        Err(Error::MqttQueueFull { capacity: 2 })
+    ));
+    assert_eq!(queueing_connection.queued_messages(), 2);
+
+    gate.set(Mode::Forward);
+    assert_eq!(
+        next_event(&mut queueing_events).await,
+        ConnectionEvent::Reconnected
+    );
+    assert_eq!(
+        &observer.next().await.payload[..],
+        br#"{"data":{"n":1},"time":10}"#
+    );
+    assert_eq!(
+        &observer.next().await.payload[..],
+        br#"{"data":{"n":2},"time":11}"#
+    );
+    assert_eq!(queueing_connection.queued_messages(), 0);
+
+    assert_eq!(
+        next_event(&mut strict_events).await,
+        ConnectionEvent::Reconnected
+    );
+    strict_connection
+        .send_state(&first)
+        .await
+        .expect("sent once reconnected");
+}
+
+/// losant-mqtt-js #7: "connect" must fire again after disconnect + connect.
+#[tokio::test]
+async fn disconnect_then_reconnect_emits_connected_again() {
+    let port = start_broker(None).await;
+    let id = device(15);
+    let connection = builder(port, &id).connect().await.expect("connects");
+    let mut events = connection.events();
+    let mut commands = connection.commands();
+    let mut peer = Peer::start(port, &[]).await;
+
+    connection.disconnect().await.expect("disconnected");
+    assert_eq!(
+        next_event(&mut events).await,
+        ConnectionEvent::Disconnected {
+            reason: DisconnectReason::Requested
+        }
+    );
+    assert_eq!(connection.status(), ConnectionStatus::Disconnected);
+    assert!(matches!(
+        connection
+            .send_state(&DeviceState::now().with("x", 1))
+            .await,
+        Err(Error::MqttNotConnected)
+    ));
+
+    connection.reconnect().await.expect("connected again");
+    assert_eq!(next_event(&mut events).await, ConnectionEvent::Connected);
+    assert!(connection.is_connected());
+    peer.publish(&command_topic(&id), br#"{"name":"again"}"#)
+        .await;
+    assert_eq!(
+        next_command(&mut commands).await,
+        DeviceCommand::named("again")
+    );
+}
+
+#[tokio::test]
+async fn dropping_or_closing_the_connection_stops_it() {
+    let port = start_broker(None).await;
+    let connection = builder(port, &device(16))
+        .connect()
+        .await
+        .expect("connects");
+    let mut events = connection.events();
+    let mut commands = connection.commands();
+    drop(connection);
+    assert_eq!(
+        next_event(&mut events).await,
+        ConnectionEvent::Disconnected {
+            reason: DisconnectReason::Closed
+        }
+    );
+    assert_eq!(guard("the event stream to end", events.next()).await, None);
+    assert_eq!(
+        guard("the command stream to end", commands.next()).await,
+        None
+    );
+
+    // A broker of its own: rumqttd 0.20 may drop a connection made right
+    // after another one disconnected.
+    let port = start_broker(None).await;
+    let connection = builder(port, &device(17))
+        .connect()
+        .await
+        .expect("connects");
+    let clone = connection.clone();
+    let mut events = clone.events();
+    connection.close().await.expect("closed");
+    assert_eq!(clone.status(), ConnectionStatus::Closed);
+    assert!(matches!(
+        clone.send_state(&DeviceState::now().with("x", 1)).await,
+        Err(Error::MqttClosed)
+    ));
+    assert_eq!(
+        next_event(&mut events).await,
+        ConnectionEvent::Disconnected {
+            reason: DisconnectReason::Closed
+        }
+    );
+    assert_eq!(guard("the event stream to end", events.next()).await, None);
+}
+
+// A test CA and a certificate for 127.0.0.1 and localhost it signed,
+// valid 2000 to 2100 (made with openssl; test-only key).
+const TEST_CA: &str = "\
+-----BEGIN CERTIFICATE-----
+MIIBczCCARmgAwIBAgIBATAKBggqhkjOPQQDAjAgMR4wHAYDVQQDDBVsb3NhbnQt
+ZGV2aWNlIHRlc3QgQ0EwIBcNMDAwMTAxMDAwMDAwWhgPMjEwMDAxMDEwMDAwMDBa
+MCAxHjAcBgNVBAMMFWxvc2FudC1kZXZpY2UgdGVzdCBDQTBZMBMGByqGSM49AgEG
+CCqGSM49AwEHA0IABO9rHHin1L/5jJM0XO+mpLPmWAE4VwX34I+aNyh0pEgJ7Wy9
+ZkGy/yFlyTlAOvuu6vRbKb550pyHkU2Sx5wjFPijQjBAMA8GA1UdEwEB/wQFMAMB
+Af8wDgYDVR0PAQH/BAQDAgIEMB0GA1UdDgQWBBT9+bP+/1pm6Ovfi1a1Job5jtAh
+ATAKBggqhkjOPQQDAgNIADBFAiEAjrBFEasPP0zIVUrQSja0oMF8BrFEWqHu9G9C
+Z3exesUCIEo4TsprNTW+M4varukx3ZL9IAUWgdDutoUpw0+FDKNt
+-----END CERTIFICATE-----
+";
+const TEST_CERT: &str = "\
+-----BEGIN CERTIFICATE-----
+MIIBuTCCAV6gAwIBAgIBAjAKBggqhkjOPQQDAjAgMR4wHAYDVQQDDBVsb3NhbnQt
+ZGV2aWNlIHRlc3QgQ0EwIBcNMDAwMTAxMDAwMDAwWhgPMjEwMDAxMDEwMDAwMDBa
+MBQxEjAQBgNVBAMMCWxvY2FsaG9zdDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IA
+BLe4tiZQOY053ToknGJFoQVmsQHDbkkbJufjQY1vqRruNOl5xFVJrYuOHV1fxGIZ
+yfsoGXnUOaQapnxfpQhnyVGjgZIwgY8wGgYDVR0RBBMwEYIJbG9jYWxob3N0hwR/
+AAABMAwGA1UdEwEB/wQCMAAwDgYDVR0PAQH/BAQDAgeAMBMGA1UdJQQMMAoGCCsG
+AQUFBwMBMB8GA1UdIwQYMBaAFP35s/7/Wmbo69+LVrUmhvmO0CEBMB0GA1UdDgQW
+BBQddTomr0B6ZcodCiwrLmA3vsZ8QDAKBggqhkjOPQQDAgNJADBGAiEAnLxcbu89
+rn6eI0B41wIbtRqbETRP2A5U9OUiBGm463sCIQDxCqPQL2tnllA3PrIiM8HesvFG
+iPJla/hbhJFsbbpwhA==
+-----END CERTIFICATE-----
+";
+const TEST_KEY: &str = "\
+-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgryM8taRwtk5RYOoD
+g8umLPESqzSRUcC+YKIPUQshxIShRANCAAS3uLYmUDmNOd06JJxiRaEFZrEBw25J
+Gybn40GNb6ka7jTpecRVSa2Ljh1dX8RiGcn7KBl51DmkGqZ8X6UIZ8lR
+-----END PRIVATE KEY-----
+";
+
+fn ring() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// A TLS front for a plain broker: terminates TLS with the test
+/// certificate and forwards to `upstream`.
+async fn tls_front(upstream: u16) -> u16 {
+    let cert = CertificateDer::from_pem_slice(TEST_CERT.as_bytes()).expect("certificate");
+    let key = PrivateKeyDer::from_pem_slice(TEST_KEY.as_bytes()).expect("key");
+    let config = rustls::ServerConfig::builder_with_provider(ring())
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .expect("server configuration");
+    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(socket).await else {
+                    return;
+                };
+                if let Ok(mut server) = TcpStream::connect(("127.0.0.1", upstream)).await {
+                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut server).await;
+                }
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn tls_connections_verify_the_broker() {
+    let default = DeviceConnection::builder(device(18), "access-key", "access-secret");
+    let text = format!("{default:?}");
+    assert!(text.contains("broker.losant.com") && text.contains("8883") && text.contains("TLS"));
+
+    let port = start_broker(None).await;
+    let tls_port = tls_front(port).await;
+    let id = device(23);
+    let mut peer = Peer::start(port, &[state_topic(&id)]).await;
+
+    // The default roots do not know the test CA.
+    let error = default
+        .clone()
+        .broker("127.0.0.1")
+        .port(tls_port)
+        .connect_timeout(Duration::from_secs(1))
+        .connect()
+        .await
+        .expect_err("an unknown issuer");
+    assert!(matches!(&error, Error::MqttConnection { .. }), "{error:?}");
+    assert!(error.to_string().contains("TLS"), "{error}");
+
+    // With the test CA as root, TLS works end to end.
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(TEST_CA.as_bytes()).expect("CA"))
+        .expect("a root");
+    let config = rustls::ClientConfig::builder_with_provider(ring())
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connection = DeviceConnection::builder(id.clone(), "access-key", "access-secret")
+        .broker("127.0.0.1")
+        .port(tls_port)
+        .tls_config(Arc::new(config))
+        .connect()
+        .await
+        .expect("connects over TLS");
+    connection
+        .send_state(&DeviceState::at(4i64).with("secure", true))
+        .await
+        .expect("sent");
+    assert_eq!(
+        &peer.next().await.payload[..],
+        br#"{"data":{"secure":true},"time":4}"#
+    );
+
+    // A server that does not speak TLS at all.
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let plain_port = listener.local_addr().expect("address").port();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let _ = socket.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+        }
+    });
+    let error = default
+        .broker("127.0.0.1")
+        .port(plain_port)
+        .connect_timeout(Duration::from_secs(1))
+        .connect()
+        .await
+        .expect_err("no TLS there");
+    assert!(matches!(&error, Error::MqttConnection { .. }), "{error:?}");
+    assert!(error.to_string().contains("TLS"), "{error}");
+}
+
+#[tokio::test]
+async fn the_secret_never_shows_in_debug_output() {
+    let port = start_broker(None).await;
+    let builder = DeviceConnection::builder(device(19), "access-key", "s3cr3t-value")
+        .broker("127.0.0.1")
+        .port(port)
+        .plain_tcp();
+    let text = format!("{builder:?}");
+    assert!(text.contains("** redacted **"), "{text}");
+    assert!(!text.contains("s3cr3t-value"), "{text}");
+    let connection = builder.connect().await.expect("connects");
+    let text = format!("{connection:?}");
+    assert!(!text.contains("s3cr3t-value"), "{text}");
+    assert!(text.contains("Connected"), "{text}");
+}
+
+#[tokio::test]
+async fn bad_settings_are_rejected_before_connecting() {
+    let id = device(20);
+    for builder in [
+        builder(1, &id).keep_alive(Duration::ZERO),
+        builder(1, &id).reconnect_backoff(Duration::from_secs(2), Duration::from_secs(1)),
+        builder(1, &id).command_buffer(0),
+        builder(1, &id).broker(" "),
+    ] {
+        let error = builder.connect().await.expect_err("invalid");
+        assert!(matches!(error, Error::InvalidInput { .. }), "{error:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_oversized_state_is_rejected_before_sending() {
+    let port = start_broker(None).await;
+    let connection = builder(port, &device(21))
+        .max_packet_size(1024)
+        .connect()
+        .await
+        .expect("connects");
+    let big = DeviceState::now().with("blob", "x".repeat(2000));
+    assert!(matches!(
+        connection.send_state(&big).await,
+        Err(Error::InvalidInput { .. })
+    ));
+    assert!(connection.is_connected());
+}
+
+/// Handles, streams and futures can move between tasks (checked by the
+/// compiler; never called).
+#[allow(dead_code)]
+fn everything_is_send(connection: DeviceConnection) {
+    fn send<T: Send>(_: &T) {}
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<DeviceConnection>();
+    send_sync::<ConnectionBuilder>();
+    send_sync::<Error>();
+    let id = device(0);
+    let state = DeviceState::now();
+    send(&builder(1, &id).connect());
+    send(&connection.send_state(&state));
+    send(&connection.send_peripheral_state(&id, &state));
+    send(&connection.peripheral_commands(&id));
+    send(&connection.disconnect());
+    send(&connection.reconnect());
+    send(&connection.close());
+    send(&connection.commands());
+    send(&connection.events());
+}
