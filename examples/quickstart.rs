@@ -15,7 +15,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok()
         .zip(std::env::var("LOSANT_APPLICATION_ID").ok());
     let mock = if real.is_none() {
-        Some(mock::start().await)
+        Some(mock::start().await?)
     } else {
         None
     };
@@ -100,51 +100,62 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// A local stand-in for the Losant API, answering just what this example asks.
+/// A local stand-in for the Losant API, answering just what this example asks,
+/// written with the crate's typed mocks (the `mock` feature, on for examples).
 mod mock {
-    use httpmock::prelude::*;
+    use httpmock::MockServer;
+    use losant_device::mock::MockServerExt;
+    use losant_device::types::{CompositeDeviceState, Device, Devices, Success};
+    use losant_device::{ApplicationId, AttributeName, DeviceId};
     use serde_json::json;
 
     pub const APP: &str = "575ec8687ae143cd83dc4a97";
     const DEVICE: &str = "575ecf887ae143cd83dc4aa2";
 
-    pub async fn start() -> MockServer {
+    pub async fn start() -> Result<MockServer, Box<dyn std::error::Error>> {
         let server = MockServer::start_async().await;
-        let devices = format!("/applications/{APP}/devices");
-        let device = format!("{devices}/{DEVICE}");
-        let record = json!({"id": DEVICE, "deviceId": DEVICE, "applicationId": APP, "name": "quickstart",
-            "deviceClass": "standalone", "tags": [], "attributes": []});
-        server
-            .mock_async(|when, then| {
-                when.method(POST).path(devices.clone());
-                then.status(201).json_body(record.clone());
-            })
-            .await;
-        server
-            .mock_async(|when, then| {
-                when.method(POST).path(format!("{device}/state"));
-                then.status(200).json_body(json!({"success": true}));
-            })
-            .await;
-        server.mock_async(|when, then| { when.method(GET).path(format!("{device}/compositeState"));
-            then.status(200).json_body(json!({"temperature": {"value": 21.5, "time": "2026-11-26T00:00:00.000Z"}, "door": {"value": "open", "time": "2026-11-26T00:00:00.000Z"}})); }).await;
-        server
-            .mock_async(|when, then| {
-                when.method(POST).path(format!("{device}/command"));
-                then.status(200).json_body(json!({"success": true}));
-            })
-            .await;
-        server.mock_async(|when, then| { when.method(GET).path(devices.clone());
-            then.status(200).json_body(json!({"items": [record], "count": 1, "totalCount": 1, "page": 0, "perPage": 100})); }).await;
-        server
-            .mock_async(|when, then| {
-                when.method(GET)
-                    .path(format!("{device}/attributes/no-such-attribute"));
-                then.status(404).json_body(
-                    json!({"type": "NotFound", "message": "Device attribute was not found"}),
-                );
-            })
-            .await;
-        server
+        let app: ApplicationId = APP.parse()?;
+        let device: DeviceId = DEVICE.parse()?;
+        let missing: AttributeName = "no-such-attribute".parse()?;
+        let record: Device = serde_json::from_value(json!({
+            "id": DEVICE, "deviceId": DEVICE, "applicationId": APP, "name": "quickstart",
+            "deviceClass": "standalone", "tags": [], "attributes": []
+        }))?;
+        let composite: CompositeDeviceState = serde_json::from_value(json!({
+            "temperature": {"value": 21.5, "time": "2026-11-26T00:00:00.000Z"},
+            "door": {"value": "open", "time": "2026-11-26T00:00:00.000Z"}
+        }))?;
+        let listed: Devices = serde_json::from_value(json!({
+            "items": [&record], "count": 1, "totalCount": 1, "page": 0, "perPage": 100
+        }))?;
+        let success = Success {
+            success: Some(true),
+        };
+
+        server.create_device(|when, then| {
+            when.application_id(&app);
+            then.created(&record);
+        });
+        server.send_device_state(|when, then| {
+            when.application_id(&app).device_id(&device);
+            then.ok(&success);
+        });
+        server.get_device_composite_state(|when, then| {
+            when.application_id(&app).device_id(&device);
+            then.ok(&composite);
+        });
+        server.send_device_command(|when, then| {
+            when.application_id(&app).device_id(&device);
+            then.ok(&success);
+        });
+        server.list_devices(|when, then| {
+            when.application_id(&app).per_page(100);
+            then.ok(&listed);
+        });
+        server.get_device_attribute(|when, then| {
+            when.application_id(&app).device_id(&device).name(&missing);
+            then.losant_error(404, "NotFound", "Device attribute was not found");
+        });
+        Ok(server)
     }
 }
