@@ -27,6 +27,20 @@ fn main() {
     };
     write(&out_dir.join("client.rs"), &generated.client);
     write(&out_dir.join("operations.rs"), &generated.operations);
+
+    // The `mock` feature's typed httpmock expectations (src/mock.rs).
+    if std::env::var_os("CARGO_FEATURE_MOCK").is_some() {
+        match codegen::mock::generate_from_path(&manifest_dir.join(codegen::SPEC_PATH)) {
+            Ok(mock) => write(&out_dir.join("mock.rs"), &mock),
+            Err(error) => {
+                eprintln!(
+                    "error: cannot generate the mock module from {}: {error}",
+                    codegen::SPEC_PATH
+                );
+                std::process::exit(1);
+            }
+        }
+    }
 }
 
 fn write(path: &Path, contents: &str) {

@@ -7,12 +7,16 @@
 //! Pipeline: [`load`] reads and checks the YAML, [`wire_table`] records the
 //! wire facts progenitor cannot express, [`adapt`] rewrites the few constructs
 //! progenitor cannot consume, [`settings`] wires our hand-written types into
-//! the generator, [`generate`] runs progenitor, and [`into_future`] makes the
-//! builders awaitable.
+//! the generator, [`generate`] runs progenitor, [`into_future`] makes the
+//! builders awaitable, and [`setter_errors`] keeps the reason a setter
+//! rejected its value. [`mock`] generates the optional typed httpmock
+//! expectations (the crate's `mock` feature).
 
 pub mod adapt;
 pub mod into_future;
 pub mod load;
+pub mod mock;
+pub mod setter_errors;
 pub mod settings;
 pub mod wire_table;
 
@@ -57,34 +61,41 @@ pub fn generate_from_path(path: &Path) -> Result<Generated> {
 /// Generates the client sources from an already parsed spec.
 pub fn generate(document: serde_json::Value) -> Result<Generated> {
     load::check(&document)?;
-    let operations = wire_table::render(&wire_table::collect(&document)?)?;
+    let api_version = document
+        .pointer("/info/version")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| CodegenError("spec has no info.version".into()))?;
+    let operations = wire_table::render(api_version, &wire_table::collect(&document)?)?;
     let adapted = adapt::for_progenitor(document)?;
     let spec: openapiv3::OpenAPI = serde_json::from_value(adapted)
         .map_err(|e| CodegenError(format!("spec is not a valid OpenAPI 3.0 document: {e}")))?;
 
     let mut generator = progenitor::Generator::new(&settings::generation_settings(&spec));
-    // progenitor reports most problems as errors but still panics on a few
-    // (e.g. duplicate bodies); turn those into a build error too.
-    let tokens = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        generator.generate_tokens(&spec)
-    }))
-    .map_err(|panic| {
+    let tokens = without_panics("the client", || generator.generate_tokens(&spec))?
+        .map_err(|e| CodegenError(format!("progenitor rejected the spec: {e}")))?;
+
+    let mut client = parse_tokens(tokens)?;
+    into_future::add_impls(&mut client)?;
+    setter_errors::keep_reasons(&mut client)?;
+    Ok(Generated {
+        client: prettyplease::unparse(&client),
+        operations,
+    })
+}
+
+/// Runs a progenitor step. progenitor reports most problems as errors but
+/// still panics on a few (e.g. duplicate bodies); turn those into a build
+/// error too.
+pub(crate) fn without_panics<T>(what: &str, step: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)).map_err(|panic| {
         let reason = panic
             .downcast_ref::<String>()
             .cloned()
             .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_else(|| "unknown reason".into());
         CodegenError(format!(
-            "progenitor panicked while generating the client: {reason}"
+            "progenitor panicked while generating {what}: {reason}"
         ))
-    })?
-    .map_err(|e| CodegenError(format!("progenitor rejected the spec: {e}")))?;
-
-    let mut client = parse_tokens(tokens)?;
-    into_future::add_impls(&mut client)?;
-    Ok(Generated {
-        client: prettyplease::unparse(&client),
-        operations,
     })
 }
 

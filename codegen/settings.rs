@@ -17,6 +17,12 @@ pub const REPLACEMENTS: &[(&str, &str, &[TypeImpl])] = &[
     ("AttributeName", "crate::ids::AttributeName", IDS),
     ("TagKey", "crate::ids::TagKey", IDS),
     ("AdvancedDeviceQuery", "crate::query::DeviceQuery", &[]),
+    // Hand-written so that converting into it checks the states first.
+    (
+        "DeviceStateOrStates",
+        "crate::state::DeviceStateOrStates",
+        &[],
+    ),
     // Hand-written so the access secret and the token never show in Debug.
     ("DeviceCredentials", "crate::auth::DeviceCredentials", &[]),
     ("AuthedDevice", "crate::auth::AuthedDevice", &[]),

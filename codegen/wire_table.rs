@@ -113,7 +113,7 @@ pub fn is_structured(document: &Value, schema: &Value) -> bool {
 }
 
 /// Renders the table as Rust source for `include!`.
-pub fn render(operations: &[OperationWire]) -> Result<String> {
+pub fn render(api_version: &str, operations: &[OperationWire]) -> Result<String> {
     let mut arms = String::new();
     for operation in operations {
         let query = operation
@@ -141,7 +141,10 @@ pub fn render(operations: &[OperationWire]) -> Result<String> {
          match operation_id {{\n{arms}_ => None,\n}}\n}}\n\
          /// Every operation id of the spec, in document order.\n\
          #[allow(dead_code)]\n\
-         pub(crate) const OPERATION_IDS: &[&str] = &[{ids}];\n"
+         pub(crate) const OPERATION_IDS: &[&str] = &[{ids}];\n\
+         /// `Accept-Version` of every request: the modelled API version or newer.\n\
+         pub(crate) const ACCEPT_VERSION: &str = {accept:?};\n",
+        accept = format!("^{api_version}")
     );
     let tokens: proc_macro2::TokenStream = source
         .parse()

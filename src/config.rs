@@ -5,7 +5,7 @@ use crate::retry::RetryPolicy;
 use crate::transport::Transport;
 use crate::Client;
 use reqwest::header::HeaderValue;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use std::time::Duration;
 
@@ -162,8 +162,19 @@ impl ClientBuilder {
                     .map_err(|source| Error::Transport { source })?
             }
         };
+        let authorization = self
+            .token
+            .map(|token| {
+                let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
+                    .map_err(|_| {
+                        Error::invalid_input("token", "the token is not a valid header value")
+                    })?;
+                value.set_sensitive(true);
+                Ok::<_, Error>(value)
+            })
+            .transpose()?;
         let transport = Transport {
-            token: self.token,
+            authorization,
             losant_domain,
             request_timeout: self.request_timeout,
             retry: self.retry,

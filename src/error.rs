@@ -74,6 +74,67 @@ pub enum Error {
         excerpt: String,
     },
 
+    /// An event stream lost its connection and every reconnection attempt
+    /// failed; the stream has ended.
+    #[error("the {operation} event stream was lost and {attempts} reconnection attempts failed; last failure: {last}")]
+    StreamLost {
+        /// The stream, `stateStream` or `commandStream`.
+        operation: String,
+        /// Reconnection attempts made since data last arrived.
+        attempts: u32,
+        /// Why the last attempt (or the connection) failed.
+        #[source]
+        last: Box<Error>,
+    },
+
+    /// The MQTT broker refused the connection (a CONNACK return code other
+    /// than 0), for example for a wrong access key or secret.
+    #[error("the MQTT broker refused the connection: {reason} (CONNACK code {code}). {}", mqtt_refused_hint(*code))]
+    MqttRefused {
+        /// The CONNACK return code, 1 to 5.
+        code: u8,
+        /// What the code means.
+        reason: String,
+    },
+
+    /// No MQTT connection could be made (DNS, TCP, TLS, no answer).
+    #[error("could not connect to the MQTT broker at {broker}: {message}")]
+    MqttConnection {
+        /// `host:port`.
+        broker: String,
+        /// What failed, with a hint.
+        message: String,
+        /// The underlying failure, when there is one.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+
+    /// A message was published while the MQTT connection is down and the
+    /// offline queue is off.
+    #[error("not connected to the MQTT broker, so the message was not sent; retry once reconnected, or turn on the offline queue")]
+    MqttNotConnected,
+
+    /// A message was published while the MQTT connection is down and the
+    /// offline queue is full.
+    #[error("the MQTT offline queue is full ({capacity} messages), so the message was not queued")]
+    MqttQueueFull {
+        /// The queue's capacity.
+        capacity: usize,
+    },
+
+    /// The MQTT connection was closed (by `close`, or by dropping every
+    /// handle); a broker that refused to reconnect gives `MqttRefused`.
+    #[error("the MQTT connection is closed")]
+    MqttClosed,
+
+    /// The MQTT broker refused a subscription, e.g. to the commands of a
+    /// peripheral the gateway may not act for.
+    #[error("the MQTT broker rejected the subscription to {topic}; check that this device may act for that peripheral")]
+    MqttSubscriptionRejected {
+        /// The topic.
+        topic: String,
+    },
+
     /// A failure that fits no other kind (for example, an unknown status).
     #[error("{0}")]
     Other(String),
@@ -89,6 +150,14 @@ fn api_hint(status: StatusCode) -> &'static str {
         413 => "The request body is too large; send less at once",
         500..=599 => "Losant had a problem; try again later",
         _ => "See Losant's message",
+    }
+}
+
+fn mqtt_refused_hint(code: u8) -> &'static str {
+    match code {
+        2 | 4 | 5 => "Check the device id, the access key and the access secret",
+        3 => "Try again later",
+        _ => "See the MQTT 3.1.1 specification, 3.2.2.3",
     }
 }
 
@@ -170,20 +239,37 @@ pub async fn finish<T: DeserializeOwned>(
     match result {
         Ok(value) => Ok(value.into_inner()),
         Err(progenitor_client::Error::InvalidResponsePayload(body, error)) => {
-            let mut deserializer = serde_json::Deserializer::from_slice(&body);
-            let path = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-                Err(located) => located.path().to_string(),
-                Ok(_) => ".".to_string(),
-            };
-            Err(Error::Decode {
-                operation: operation.to_string(),
-                path,
-                message: error.to_string(),
-                excerpt: excerpt(&body),
-            })
+            match decode::<T>(operation, &body) {
+                Err(located) => Err(located),
+                // Unreachable in practice: the same bytes failed a moment ago.
+                Ok(_) => Err(Error::Decode {
+                    operation: operation.to_string(),
+                    path: ".".to_string(),
+                    message: error.to_string(),
+                    excerpt: excerpt(&body),
+                }),
+            }
+        }
+        // A success status the spec does not list (e.g. 200 where 201 is
+        // documented) still carries the answer.
+        Err(progenitor_client::Error::UnexpectedResponse(response))
+            if response.status().is_success() =>
+        {
+            let body = response.bytes().await.map_err(Error::from_transport)?;
+            decode(operation, &body)
         }
         Err(other) => Err(from_raw(operation, other).await),
     }
+}
+
+fn decode<T: DeserializeOwned>(operation: &str, body: &[u8]) -> Result<T, Error> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| Error::Decode {
+        operation: operation.to_string(),
+        path: error.path().to_string(),
+        message: error.inner().to_string(),
+        excerpt: excerpt(body),
+    })
 }
 
 /// Maps any progenitor failure; reads the body of an error answer.

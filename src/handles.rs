@@ -13,7 +13,6 @@
 //! ```
 
 use crate::ids::{ApplicationId, AttributeName, DeviceId, DeviceRecipeId};
-use crate::state::StateBatch;
 use crate::{builder, types, Client};
 
 impl Client {
@@ -180,7 +179,7 @@ impl<'a> DeviceHandle<'a> {
 
     /// Reports one state. Attribute names are checked before sending.
     pub fn send_state(&self, state: types::DeviceState) -> builder::SendDeviceState<'a> {
-        self.send_state_body(StateBatch::One(state))
+        self.send_state_body().body(state)
     }
 
     /// Reports many states in one request (an array body). An empty batch or
@@ -189,14 +188,14 @@ impl<'a> DeviceHandle<'a> {
         &self,
         states: impl IntoIterator<Item = types::DeviceState>,
     ) -> builder::SendDeviceState<'a> {
-        self.send_state_body(StateBatch::Many(states.into_iter().collect()))
+        self.send_state_body()
+            .body(states.into_iter().collect::<Vec<_>>())
     }
 
-    fn send_state_body(&self, batch: StateBatch) -> builder::SendDeviceState<'a> {
+    fn send_state_body(&self) -> builder::SendDeviceState<'a> {
         builder::SendDeviceState::new(self.client)
             .application_id(&self.application)
             .device_id(&self.id)
-            .body(batch)
     }
 
     /// Sends a command to the device.

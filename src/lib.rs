@@ -9,6 +9,8 @@ pub mod config;
 pub mod error;
 pub mod handles;
 pub mod ids;
+#[cfg(feature = "mock")]
+pub mod mock;
 #[cfg(feature = "mqtt")]
 pub mod mqtt;
 pub mod pagination;
@@ -27,6 +29,7 @@ pub use ids::{
 };
 pub use query::DeviceQuery;
 pub use retry::RetryPolicy;
+pub use state::DeviceStateOrStates;
 pub use transport::Transport;
 
 /// What secrets print as.

@@ -8,8 +8,9 @@
 //! ```
 
 use crate::ids::AttributeName;
-use crate::types::{DeviceCommand, DeviceState, DeviceStateOrStates, StateValue, TimeFormat};
+use crate::types::{DeviceCommand, DeviceState, StateValue, TimeFormat};
 use crate::Error;
+use serde::{Deserialize, Serialize};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 impl DeviceState {
@@ -61,7 +62,11 @@ impl From<SystemTime> for TimeFormat {
     fn from(time: SystemTime) -> Self {
         let millis = match time.duration_since(UNIX_EPOCH) {
             Ok(after) => after.as_millis() as i64,
-            Err(before) => -(before.duration().as_millis() as i64),
+            // Round toward the past, like a clock before the epoch reads.
+            Err(before) => {
+                let gap = before.duration();
+                -(gap.as_millis() as i64) - i64::from(gap.subsec_nanos() % 1_000_000 != 0)
+            }
         };
         TimeFormat::Int64(millis)
     }
@@ -98,30 +103,39 @@ impl From<i32> for StateValue {
     }
 }
 
-/// One state or a batch, checked before it becomes a request body.
-#[derive(Debug, Clone)]
-pub(crate) enum StateBatch {
+/// The body of `send_device_state`: one state, or a batch sent as one JSON
+/// array. Built only through `TryFrom`, which rejects an empty batch and
+/// invalid attribute names before anything is sent; the generated builder's
+/// `.body(..)` accepts a `DeviceState` or a `Vec<DeviceState>` directly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum DeviceStateOrStates {
+    /// A single state report.
     One(DeviceState),
+    /// Several state reports in one request.
     Many(Vec<DeviceState>),
 }
 
-impl TryFrom<StateBatch> for DeviceStateOrStates {
+impl TryFrom<DeviceState> for DeviceStateOrStates {
     type Error = Error;
-    fn try_from(batch: StateBatch) -> Result<Self, Error> {
-        match batch {
-            StateBatch::One(state) => {
-                state.validate()?;
-                Ok(state.into())
-            }
-            StateBatch::Many(states) if states.is_empty() => Err(Error::invalid_input(
+    fn try_from(state: DeviceState) -> Result<Self, Error> {
+        state.validate()?;
+        Ok(Self::One(state))
+    }
+}
+
+impl TryFrom<Vec<DeviceState>> for DeviceStateOrStates {
+    type Error = Error;
+    fn try_from(states: Vec<DeviceState>) -> Result<Self, Error> {
+        if states.is_empty() {
+            return Err(Error::invalid_input(
                 "states",
                 "the batch is empty; send at least one state",
-            )),
-            StateBatch::Many(states) => {
-                states.iter().try_for_each(DeviceState::validate)?;
-                Ok(states.into())
-            }
+            ));
         }
+        states.iter().try_for_each(DeviceState::validate)?;
+        Ok(Self::Many(states))
     }
 }
 

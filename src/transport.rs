@@ -7,23 +7,29 @@ use crate::wire::{check_paging, operation_wire, rewrite_query};
 use crate::Client;
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
 use reqwest::header::{HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
-use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use std::time::Duration;
 
 /// Client settings applied to each request.
 #[derive(Clone)]
 pub struct Transport {
-    pub(crate) token: Option<SecretString>,
     pub(crate) losant_domain: Option<HeaderValue>,
     pub(crate) request_timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
+    /// `Bearer <token>`, built once and marked sensitive.
+    pub(crate) authorization: Option<HeaderValue>,
 }
+
+/// Checked at compile time: `from_static` in a const rejects invalid values.
+const ACCEPT_VERSION_VALUE: HeaderValue = HeaderValue::from_static(crate::wire::ACCEPT_VERSION);
 
 impl fmt::Debug for Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Transport")
-            .field("token", &self.token.as_ref().map(|_| crate::REDACTED))
+            .field(
+                "authorization",
+                &self.authorization.as_ref().map(|_| crate::REDACTED),
+            )
             .field("losant_domain", &self.losant_domain)
             .field("request_timeout", &self.request_timeout)
             .field("retry", &self.retry)
@@ -35,6 +41,21 @@ const ACCEPT_VERSION: HeaderName = HeaderName::from_static("accept-version");
 const LOSANT_DOMAIN: HeaderName = HeaderName::from_static("losantdomain");
 /// progenitor adds this header; Losant's clients do not send it.
 const PROGENITOR_API_VERSION: &str = "api-version";
+
+tokio::task_local! {
+    /// Headers the generated builders have no setter for (an event stream's
+    /// `Last-Event-ID`); `pre` adds them to requests sent within
+    /// [`with_extra_headers`].
+    static EXTRA_HEADERS: reqwest::header::HeaderMap;
+}
+
+/// Runs `future` (a generated `send()`) with `headers` added to its request.
+pub(crate) async fn with_extra_headers<F: std::future::Future>(
+    headers: reqwest::header::HeaderMap,
+    future: F,
+) -> F::Output {
+    EXTRA_HEADERS.scope(headers, future).await
+}
 
 impl ClientHooks<Transport> for Client {
     async fn pre<E>(
@@ -55,22 +76,15 @@ impl ClientHooks<Transport> for Client {
         let headers = request.headers_mut();
         headers.remove(PROGENITOR_API_VERSION);
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        headers.insert(
-            ACCEPT_VERSION,
-            HeaderValue::from_str(&format!("^{}", Self::api_version()))
-                .map_err(|e| Error::Custom(e.to_string()))?,
-        );
-        if let Some(token) = &transport.token {
-            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
-                .map_err(|_| {
-                    Error::InvalidRequest("the token is not a valid header value".into())
-                })?;
-            value.set_sensitive(true);
-            headers.insert(AUTHORIZATION, value);
+        headers.insert(ACCEPT_VERSION, ACCEPT_VERSION_VALUE);
+        if let Some(authorization) = &transport.authorization {
+            headers.insert(AUTHORIZATION, authorization.clone());
         }
         if let Some(domain) = &transport.losant_domain {
             headers.insert(LOSANT_DOMAIN, domain.clone());
         }
+        // Outside `with_extra_headers` there is nothing to add.
+        let _ = EXTRA_HEADERS.try_with(|extra| headers.extend(extra.clone()));
 
         if wire.optional_body && request.body().and_then(|b| b.as_bytes()) == Some(b"{}") {
             // Losant's clients leave an unset optional body out entirely.

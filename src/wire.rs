@@ -71,6 +71,14 @@ const QUERY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
 
 /// Rebuilds `url`'s query string the way Losant's official clients send it.
 pub(crate) fn rewrite_query(url: &mut reqwest::Url, wire: &OperationWire) -> Result<(), String> {
+    if url.query().is_none() {
+        // Nothing given: only the hypermedia defaults, already encoded.
+        url.set_query(
+            wire.hypermedia
+                .then_some("_actions=false&_links=true&_embedded=true"),
+        );
+        return Ok(());
+    }
     let mut given: Vec<(String, String)> = url
         .query_pairs()
         .map(|(name, value)| (name.into_owned(), value.into_owned()))

@@ -840,7 +840,7 @@ async fn send_device_state_posts_one_state() {
         .send_device_state()
         .application_id(APP)
         .device_id(DEVICE)
-        .body(typed::<types::DeviceStateOrStates>(json!({
+        .body(typed::<losant_device::DeviceStateOrStates>(json!({
             "time": "2016-06-13T04:00:00.000Z",
             "data": {"temperature": 21.5, "status": "ok", "online": true}
         })))
@@ -881,7 +881,7 @@ async fn send_device_state_posts_an_array_of_states_in_one_request() {
         .send_device_state()
         .application_id(APP)
         .device_id(DEVICE)
-        .body(typed::<types::DeviceStateOrStates>(json!([
+        .body(typed::<losant_device::DeviceStateOrStates>(json!([
             {"time": "2016-06-13T04:00:00.000Z", "data": {"temperature": 21.5}},
             {
                 "time": "2016-06-13T04:01:00.000Z",
@@ -921,7 +921,7 @@ async fn send_device_state_keeps_integers_integral() {
         .send_device_state()
         .application_id(APP)
         .device_id(DEVICE)
-        .body(typed::<types::DeviceStateOrStates>(json!({
+        .body(typed::<losant_device::DeviceStateOrStates>(json!({
             "data": {"count": 3},
             "time": 1465790400000_i64
         })))
@@ -1343,7 +1343,7 @@ async fn validation_error_becomes_api_error() {
         .send_device_state()
         .application_id(APP)
         .device_id(DEVICE)
-        .body(typed::<types::DeviceStateOrStates>(
+        .body(typed::<losant_device::DeviceStateOrStates>(
             json!({"data": {"temperature": "hot"}}),
         ))
         .await;

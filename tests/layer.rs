@@ -647,3 +647,23 @@ async fn an_undecodable_answer_names_the_operation_and_the_field() {
         other => panic!("expected a decode error, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn an_undocumented_success_status_still_yields_the_answer() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(format!("/applications/{APP}/devices"));
+            then.status(200).json_body(device_json());
+        })
+        .await;
+    let body = losant_device::types::DevicePost::builder().name("My Device");
+    let created = client(&server)
+        .create_device()
+        .application_id(APP)
+        .body(body)
+        .await
+        .unwrap();
+    assert_eq!(created.name.as_deref(), Some("My Device"));
+}
