@@ -3,7 +3,7 @@
 //! `Client` carries as its inner value.
 
 use crate::retry::RetryPolicy;
-use crate::wire::{check_paging, operation_wire, rewrite_query};
+use crate::wire::{operation_wire, rewrite_query};
 use crate::Client;
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
 use reqwest::header::{HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
@@ -69,7 +69,6 @@ impl ClientHooks<Transport> for Client {
                 info.operation_id
             ))
         })?;
-        check_paging(request.url()).map_err(Error::InvalidRequest)?;
         rewrite_query(request.url_mut(), wire).map_err(Error::InvalidRequest)?;
 
         let transport = self.inner();

@@ -62,6 +62,9 @@ const HYPERMEDIA_DEFAULTS: [(&str, &str); 3] = [
     ("_embedded", "true"),
 ];
 
+/// [`HYPERMEDIA_DEFAULTS`] already encoded, for requests without parameters.
+const HYPERMEDIA_QUERY: &str = "_actions=false&_links=true&_embedded=true";
+
 /// Everything but the RFC 3986 unreserved characters is percent-encoded.
 const QUERY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
@@ -72,17 +75,15 @@ const QUERY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
 /// Rebuilds `url`'s query string the way Losant's official clients send it.
 pub(crate) fn rewrite_query(url: &mut reqwest::Url, wire: &OperationWire) -> Result<(), String> {
     if url.query().is_none() {
-        // Nothing given: only the hypermedia defaults, already encoded.
-        url.set_query(
-            wire.hypermedia
-                .then_some("_actions=false&_links=true&_embedded=true"),
-        );
+        // The common case needs no parsing or encoding.
+        url.set_query(wire.hypermedia.then_some(HYPERMEDIA_QUERY));
         return Ok(());
     }
     let mut given: Vec<(String, String)> = url
         .query_pairs()
         .map(|(name, value)| (name.into_owned(), value.into_owned()))
         .collect();
+    check_paging(&given)?;
     let mut take = |name: &str| -> Vec<String> {
         let mut taken = Vec::new();
         given.retain(|(n, v)| {
@@ -123,10 +124,10 @@ pub(crate) fn rewrite_query(url: &mut reqwest::Url, wire: &OperationWire) -> Res
 }
 
 /// Losant's page size limits, checked before anything is sent.
-pub(crate) fn check_paging(url: &reqwest::Url) -> Result<(), String> {
-    for (name, value) in url.query_pairs() {
+fn check_paging(pairs: &[(String, String)]) -> Result<(), String> {
+    for (name, value) in pairs {
         let number = || value.parse::<i64>().unwrap_or(-1);
-        match name.as_ref() {
+        match name.as_str() {
             "perPage" if !(1..=1000).contains(&number()) => {
                 return Err(format!("perPage must be between 1 and 1000, got {value}"))
             }
@@ -168,5 +169,19 @@ pub(crate) fn flatten(name: String, value: &Value, out: &mut Vec<(String, String
                 flatten(format!("{name}[{key}]"), item, out);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_precomputed_hypermedia_query_matches_the_defaults() {
+        let defaults: Vec<(String, String)> = HYPERMEDIA_DEFAULTS
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        assert_eq!(encode_pairs(&defaults), HYPERMEDIA_QUERY);
     }
 }
