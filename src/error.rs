@@ -262,14 +262,21 @@ pub async fn finish<T: DeserializeOwned>(
     }
 }
 
-fn decode<T: DeserializeOwned>(operation: &str, body: &[u8]) -> Result<T, Error> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| Error::Decode {
+/// Decodes a JSON body, naming the failing field's path on error.
+pub(crate) fn decode<T: DeserializeOwned>(operation: &str, body: &[u8]) -> Result<T, Error> {
+    let failure = |path: String, message: String| Error::Decode {
         operation: operation.to_string(),
-        path: error.path().to_string(),
-        message: error.inner().to_string(),
+        path,
+        message,
         excerpt: excerpt(body),
-    })
+    };
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|error| failure(error.path().to_string(), error.inner().to_string()))?;
+    deserializer
+        .end()
+        .map_err(|error| failure(".".to_string(), error.to_string()))?;
+    Ok(value)
 }
 
 /// Maps any progenitor failure; reads the body of an error answer.

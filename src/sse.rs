@@ -39,7 +39,7 @@
 //! # Ok(()) }
 //! ```
 
-use crate::error::{from_raw, Error};
+use crate::error::{decode, from_raw, Error};
 use crate::handles::DeviceHandle;
 use crate::ids::{ApplicationId, DeviceId};
 use crate::retry::RetryPolicy;
@@ -60,9 +60,6 @@ use std::time::Duration;
 
 /// The header that asks the server to resume after an event id.
 const LAST_EVENT_ID: HeaderName = HeaderName::from_static("last-event-id");
-
-/// How many characters of an undecodable event an error keeps.
-const EXCERPT_LEN: usize = 200;
 
 /// The shortest read timeout derived from the keep-alive interval.
 const MIN_READ_TIMEOUT: Duration = Duration::from_secs(5);
@@ -560,38 +557,13 @@ impl<T: DeserializeOwned> Machine<T> {
             );
             return None;
         }
-        Some(match decode::<T>(&event.data) {
-            Ok(data) => Ok(Event {
+        let operation = format!("{} event {expected}", self.target.kind.operation());
+        Some(
+            decode::<T>(&operation, event.data.as_bytes()).map(|data| Event {
                 name: event.event,
                 id,
                 data,
             }),
-            Err((path, message)) => Err(Error::Decode {
-                operation: format!("{} event {expected}", self.target.kind.operation()),
-                path,
-                message,
-                excerpt: excerpt(&event.data),
-            }),
-        })
+        )
     }
-}
-
-/// Decodes event data, naming the failing field's path.
-fn decode<T: DeserializeOwned>(data: &str) -> Result<T, (String, String)> {
-    let mut deserializer = serde_json::Deserializer::from_str(data);
-    let value = serde_path_to_error::deserialize::<_, T>(&mut deserializer)
-        .map_err(|error| (error.path().to_string(), error.inner().to_string()))?;
-    deserializer
-        .end()
-        .map_err(|error| (".".to_string(), error.to_string()))?;
-    Ok(value)
-}
-
-/// The start of `data`, cut at a character boundary.
-fn excerpt(data: &str) -> String {
-    let mut end = data.len().min(EXCERPT_LEN);
-    while !data.is_char_boundary(end) {
-        end -= 1;
-    }
-    data[..end].to_string()
 }
