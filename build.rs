@@ -27,6 +27,8 @@ fn main() {
     };
     write(&out_dir.join("client.rs"), &generated.client);
     write(&out_dir.join("operations.rs"), &generated.operations);
+    // Read only by tests/tolerance.rs; a few KB.
+    write(&out_dir.join("tolerance.rs"), &generated.tolerance);
 
     // The `mock` feature's typed httpmock expectations (src/mock.rs).
     if std::env::var_os("CARGO_FEATURE_MOCK").is_some() {

@@ -24,6 +24,16 @@
 //! 5. **Nullable references.** OpenAPI 3.0 ignores keys beside `$ref`, so
 //!    `{$ref, nullable: true}` would lose its nullability; it becomes
 //!    `{allOf: [{$ref}], nullable: true}`.
+//! 6. **Unknown fields are kept.** Every object schema with `properties`
+//!    and no `additionalProperties` gets `additionalProperties: {}`, so
+//!    typify adds a flattened `extra` map: a field Losant adds later is
+//!    decoded, kept and encoded back, and a caller can send one this SDK
+//!    does not know yet.
+//! 7. **Numeric enums are open.** typify turns an integer `enum` into a
+//!    newtype that rejects any other number; Losant may add values, so the
+//!    list is dropped (the descriptions name the known values). String enums
+//!    stay enums and are opened in the generated code instead (see
+//!    [`super::open_enums`]).
 
 use super::load::{deref, HTTP_METHODS};
 use super::wire_table::{is_structured, HYPERMEDIA_PARAMS};
@@ -43,6 +53,12 @@ pub fn for_progenitor(mut document: Value) -> Result<Value> {
         drop_defaults(schemas);
     }
     wrap_nullable_refs(&mut document);
+    for section in ["/components/schemas", "/paths"] {
+        if let Some(node) = document.pointer_mut(section) {
+            keep_unknown_fields(node);
+            open_numeric_enums(node);
+        }
+    }
     Ok(document)
 }
 
@@ -209,6 +225,38 @@ fn wrap_nullable_refs(node: &mut Value) {
             map.values_mut().for_each(wrap_nullable_refs);
         }
         Value::Array(items) => items.iter_mut().for_each(wrap_nullable_refs),
+        _ => {}
+    }
+}
+
+fn keep_unknown_fields(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            if map.get("properties").is_some_and(Value::is_object)
+                && !map.contains_key("additionalProperties")
+            {
+                map.insert("additionalProperties".into(), json!({}));
+            }
+            map.values_mut().for_each(keep_unknown_fields);
+        }
+        Value::Array(items) => items.iter_mut().for_each(keep_unknown_fields),
+        _ => {}
+    }
+}
+
+fn open_numeric_enums(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            let numeric = matches!(
+                map.get("type").and_then(Value::as_str),
+                Some("integer") | Some("number")
+            );
+            if numeric {
+                map.remove("enum");
+            }
+            map.values_mut().for_each(open_numeric_enums);
+        }
+        Value::Array(items) => items.iter_mut().for_each(open_numeric_enums),
         _ => {}
     }
 }

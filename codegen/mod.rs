@@ -8,16 +8,23 @@
 //! wire facts progenitor cannot express, [`adapt`] rewrites the few constructs
 //! progenitor cannot consume, [`settings`] wires our hand-written types into
 //! the generator, [`generate`] runs progenitor, [`into_future`] makes the
-//! builders awaitable, and [`setter_errors`] keeps the reason a setter
-//! rejected its value. [`mock`] generates the optional typed httpmock
+//! builders awaitable, [`setter_errors`] keeps the reason a setter
+//! rejected its value, [`open_enums`] lets every string enum hold values
+//! the spec does not list, [`untagged`] decodes "one of" shapes by their
+//! first token, and [`types_module`] keeps generated structs open to new
+//! fields. [`samples`] writes the tolerance test's sample answers. [`mock`] generates the optional typed httpmock
 //! expectations (the crate's `mock` feature).
 
 pub mod adapt;
 pub mod into_future;
 pub mod load;
 pub mod mock;
+pub mod open_enums;
+pub mod samples;
 pub mod setter_errors;
 pub mod settings;
+pub mod types_module;
+pub mod untagged;
 pub mod wire_table;
 
 use std::fmt;
@@ -50,6 +57,8 @@ pub struct Generated {
     pub client: String,
     /// Per-operation wire facts consumed by the request hooks.
     pub operations: String,
+    /// Sample answers for the tolerance test.
+    pub tolerance: String,
 }
 
 /// Reads the spec at `path` and generates the client sources.
@@ -66,6 +75,7 @@ pub fn generate(document: serde_json::Value) -> Result<Generated> {
         .and_then(serde_json::Value::as_str)
         .ok_or_else(|| CodegenError("spec has no info.version".into()))?;
     let operations = wire_table::render(api_version, &wire_table::collect(&document)?)?;
+    let tolerance = samples::render(&document)?;
     let adapted = adapt::for_progenitor(document)?;
     let spec: openapiv3::OpenAPI = serde_json::from_value(adapted)
         .map_err(|e| CodegenError(format!("spec is not a valid OpenAPI 3.0 document: {e}")))?;
@@ -77,9 +87,15 @@ pub fn generate(document: serde_json::Value) -> Result<Generated> {
     let mut client = parse_tokens(tokens)?;
     into_future::add_impls(&mut client)?;
     setter_errors::keep_reasons(&mut client)?;
+    let open_enums = open_enums::open(&mut client)?;
+    untagged::dispatch_on_first_token(&mut client, &open_enums)?;
+    types_module::optional_extra_fields(&mut client)?;
+    types_module::mark_non_exhaustive(&mut client)?;
+    types_module::reexport_replacements(&mut client)?;
     Ok(Generated {
         client: prettyplease::unparse(&client),
         operations,
+        tolerance,
     })
 }
 

@@ -26,7 +26,17 @@ pub const REPLACEMENTS: &[(&str, &str, &[TypeImpl])] = &[
     // Hand-written so the access secret and the token never show in Debug.
     ("DeviceCredentials", "crate::auth::DeviceCredentials", &[]),
     ("AuthedDevice", "crate::auth::AuthedDevice", &[]),
+    // Any JSON value, with the common scalars as their own variants.
+    (
+        "StateValue",
+        "crate::state_value::StateValue",
+        &[TypeImpl::Display],
+    ),
 ];
+
+/// The type of every `{type: string, format: date-time}`: it keeps Losant's
+/// millisecond form when encoded again, which chrono's serde does not.
+pub const TIMESTAMP_TYPE: &str = "crate::timestamp::Timestamp";
 
 const IDS: &[TypeImpl] = &[TypeImpl::FromStr, TypeImpl::Display];
 
@@ -46,6 +56,15 @@ pub fn generation_settings(spec: &openapiv3::OpenAPI) -> GenerationSettings {
     for (name, replacement, impls) in REPLACEMENTS {
         settings.with_replacement(name, replacement, impls.iter().cloned());
     }
+    settings.with_conversion(
+        SchemaObject {
+            instance_type: Some(SingleOrVec::Single(Box::new(InstanceType::String))),
+            format: Some("date-time".into()),
+            ..Default::default()
+        },
+        TIMESTAMP_TYPE,
+        [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+    );
     for component in json_text_components(spec) {
         settings.with_conversion(
             json_text_marker(&component),

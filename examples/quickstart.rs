@@ -128,9 +128,7 @@ mod mock {
         let listed: Devices = serde_json::from_value(json!({
             "items": [&record], "count": 1, "totalCount": 1, "page": 0, "perPage": 100
         }))?;
-        let success = Success {
-            success: Some(true),
-        };
+        let success: Success = serde_json::from_value(json!({ "success": true }))?;
 
         server.create_device(|when, then| {
             when.application_id(&app);

@@ -18,6 +18,9 @@ pub mod query;
 pub mod retry;
 pub mod sse;
 mod state;
+mod state_value;
+mod tags;
+mod timestamp;
 mod transport;
 pub mod wire;
 
@@ -30,6 +33,7 @@ pub use ids::{
 pub use query::DeviceQuery;
 pub use retry::RetryPolicy;
 pub use state::DeviceStateOrStates;
+pub use timestamp::Timestamp;
 pub use transport::Transport;
 
 /// What secrets print as.

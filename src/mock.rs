@@ -23,11 +23,12 @@
 //!
 //! let state = DeviceState::at(1_700_000_000_000i64).with("temp", 21.5);
 //! let body = losant_device::DeviceStateOrStates::try_from(state.clone())?;
+//! let ok: Success = Success::builder().success(true).try_into()?;
 //! let report = server.send_device_state(|when, then| {
 //!     when.application_id(&app)
 //!         .device_id(&id)
 //!         .body(&body);
-//!     then.ok(&Success { success: Some(true) });
+//!     then.ok(&ok);
 //! });
 //! let missing = server.get_device(|when, then| {
 //!     when.application_id(&app).device_id(&id);

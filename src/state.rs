@@ -25,6 +25,7 @@ impl DeviceState {
     pub fn at(time: impl Into<TimeFormat>) -> Self {
         Self {
             data: Default::default(),
+            extra: Default::default(),
             flow_version: None,
             meta: None,
             time: Some(time.into()),
@@ -35,14 +36,16 @@ impl DeviceState {
     pub fn untimed() -> Self {
         Self {
             data: Default::default(),
+            extra: Default::default(),
             flow_version: None,
             meta: None,
             time: None,
         }
     }
 
-    /// Adds one attribute value (number, text or boolean). The name is
-    /// checked when the state is sent.
+    /// Adds one attribute value: a number, text, a boolean, `None` (sent as
+    /// `null`) or any [`StateValue`]. The name is checked when the state is
+    /// sent.
     pub fn with(mut self, attribute: impl Into<String>, value: impl Into<StateValue>) -> Self {
         self.data.insert(attribute.into(), value.into());
         self
@@ -82,24 +85,6 @@ impl From<&str> for TimeFormat {
     /// ISO 8601 text, sent as is.
     fn from(text: &str) -> Self {
         TimeFormat::String(text.to_string())
-    }
-}
-
-impl From<&str> for StateValue {
-    fn from(text: &str) -> Self {
-        StateValue::String(text.to_string())
-    }
-}
-
-impl From<String> for StateValue {
-    fn from(text: String) -> Self {
-        StateValue::String(text)
-    }
-}
-
-impl From<i32> for StateValue {
-    fn from(number: i32) -> Self {
-        StateValue::Int64(number.into())
     }
 }
 
@@ -144,6 +129,7 @@ impl DeviceCommand {
     pub fn named(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
+            extra: Default::default(),
             payload: None,
             time: None,
         }

@@ -206,14 +206,8 @@ async fn list_devices_sends_every_parameter_in_api_order() {
         .parent_id(PARENT)
         .exclude_connection_info(true)
         .tag_filter(types::DeviceTagFilter(vec![
-            types::DeviceTagFilterEntry {
-                key: Some("floor".parse().unwrap()),
-                value: Some("8".to_string()),
-            },
-            types::DeviceTagFilterEntry {
-                key: Some("building".parse().unwrap()),
-                value: None,
-            },
+            types::DeviceTagFilterEntry::key_value("floor".parse().unwrap(), "8"),
+            types::DeviceTagFilterEntry::key("building".parse().unwrap()),
         ]))
         .device_class(types::DeviceClassFilter::Array(vec![
             types::DeviceClass::Standalone,
@@ -255,7 +249,7 @@ async fn list_devices_sends_every_parameter_in_api_order() {
         .connection_info
         .as_ref()
         .and_then(|c| c.connected.as_ref());
-    assert_eq!(connected.map(|c| **c), Some(1));
+    assert_eq!(connected.copied(), Some(1));
     match &first.attributes {
         Some(types::DeviceAttributeList::Array(list)) => {
             assert_eq!(list.len(), 1);
@@ -276,7 +270,7 @@ async fn list_devices_sends_every_parameter_in_api_order() {
         .connection_info
         .as_ref()
         .and_then(|c| c.connected.as_ref());
-    assert_eq!(connected.map(|c| **c), Some(0));
+    assert_eq!(connected.copied(), Some(0));
 }
 
 #[tokio::test]
@@ -382,10 +376,7 @@ async fn create_device_posts_json_and_decodes_201() {
         .name("Gateway 7")
         .description(Some("Second floor gateway".to_string()))
         .device_class(Some(types::DeviceClass::Gateway))
-        .tags(vec![types::DeviceTag {
-            key: "floor".parse().unwrap(),
-            value: "8".to_string(),
-        }])
+        .tags(vec![types::DeviceTag::new("floor".parse().unwrap(), "8")])
         .attributes(vec![typed::<types::DeviceAttributeDefinition>(json!({
             "name": "voltage", "dataType": "number", "attributeTags": {"unit": "V"}
         }))]);
@@ -449,9 +440,9 @@ async fn update_devices_200_is_the_immediate_result() {
     mock.assert_async().await;
     match result.expect("update_devices decodes the answer") {
         types::UpdateDevicesOutcome::DevicesUpdated(done) => {
-            assert_eq!(done.updated, Some(1.0));
-            assert_eq!(done.failed, Some(0.0));
-            assert_eq!(done.skipped, Some(1.0));
+            assert_eq!(done.updated, Some(1));
+            assert_eq!(done.failed, Some(0));
+            assert_eq!(done.skipped, Some(1));
             assert_eq!(
                 done.log_link.as_deref(),
                 Some("https://files.example.com/log.csv")
@@ -566,9 +557,9 @@ async fn get_devices_composite_state_sends_parameters_in_api_order() {
     );
     assert_eq!(
         composite["humidity"].time,
-        Some(types::TimeFormat::Object {
-            date: "2016-06-13T04:00:00.000Z".to_string()
-        })
+        Some(types::TimeFormat::WrappedDate(types::WrappedDate::new(
+            "2016-06-13T04:00:00.000Z"
+        )))
     );
 }
 
@@ -814,8 +805,8 @@ async fn delete_devices_200_is_the_immediate_result() {
     mock.assert_async().await;
     match result.expect("delete_devices decodes the answer") {
         types::DeleteDevicesOutcome::BulkDeleteResponse(done) => {
-            assert_eq!(done.removed, Some(3.0));
-            assert_eq!(done.failed, Some(1.0));
+            assert_eq!(done.removed, Some(3));
+            assert_eq!(done.failed, Some(1));
         }
         other => panic!("expected BulkDeleteResponse, got {other:?}"),
     }
@@ -888,8 +879,8 @@ async fn restore_devices_200_is_the_immediate_result() {
     mock.assert_async().await;
     match result.expect("restore_devices decodes the answer") {
         types::RestoreDevicesOutcome::BulkRestoreResponse(done) => {
-            assert_eq!(done.restored, Some(1.0));
-            assert_eq!(done.failed, Some(0.0));
+            assert_eq!(done.restored, Some(1));
+            assert_eq!(done.failed, Some(0));
         }
         other => panic!("expected BulkRestoreResponse, got {other:?}"),
     }
@@ -1674,8 +1665,8 @@ async fn bulk_create_devices_201_is_the_immediate_result() {
     mock.assert_async().await;
     match result.expect("bulk_create_devices decodes the answer") {
         types::BulkCreateDevicesOutcome::DeviceRecipeBulkCreate(done) => {
-            assert_eq!(done.created, Some(2.0));
-            assert_eq!(done.failed, Some(0.0));
+            assert_eq!(done.created, Some(2));
+            assert_eq!(done.failed, Some(0));
             assert_eq!(
                 done.csv_result.as_deref(),
                 Some("id,name\n575ecf887ae143cd83dc4aa2,Thermostat 1\n")

@@ -322,7 +322,7 @@ async fn get_device_sends_only_the_hypermedia_defaults() {
         other => panic!("expected tags as an array, got {other:?}"),
     }
     let connection = device.connection_info.expect("connectionInfo decoded");
-    assert_eq!(connection.connected.map(|c| *c), Some(1));
+    assert_eq!(connection.connected, Some(1));
 }
 
 #[tokio::test]
@@ -985,15 +985,15 @@ async fn get_device_log_entries_decodes_connect_and_disconnect() {
     mock.assert_async().await;
     let log = result.expect("get_device_log_entries succeeds");
     assert_eq!(log.len(), 2);
-    assert_eq!(log[0].connected.as_ref().map(|c| **c), Some(0));
+    assert_eq!(log[0].connected, Some(0));
     assert_eq!(log[0].disconnect_reason.as_deref(), Some("Connection lost"));
-    assert_eq!(log[0].messages_from_client, Some(42.0));
-    assert_eq!(log[0].messages_to_client, Some(7.0));
+    assert_eq!(log[0].messages_from_client, Some(42));
+    assert_eq!(log[0].messages_to_client, Some(7));
     assert_eq!(
         log[0].time.map(|t| t.to_rfc3339()),
         Some("2016-06-13T05:00:00+00:00".to_string())
     );
-    assert_eq!(log[1].connected.as_ref().map(|c| **c), Some(1));
+    assert_eq!(log[1].connected, Some(1));
     assert_eq!(log[1].ip_address.as_deref(), Some("203.0.113.7"));
 }
 
@@ -1031,12 +1031,12 @@ async fn get_device_payload_counts_decodes_totals() {
 
     mock.assert_async().await;
     let counts = result.expect("get_device_payload_counts succeeds");
-    assert_eq!(counts.device_state, Some(1200.0));
-    assert_eq!(counts.device_command, Some(3.0));
-    assert_eq!(counts.device_connect, Some(4.0));
-    assert_eq!(counts.device_disconnect, Some(4.0));
-    assert_eq!(counts.mqtt_in, Some(1190.0));
-    assert_eq!(counts.mqtt_out, Some(12.0));
+    assert_eq!(counts.device_state, Some(1200));
+    assert_eq!(counts.device_command, Some(3));
+    assert_eq!(counts.device_connect, Some(4));
+    assert_eq!(counts.device_disconnect, Some(4));
+    assert_eq!(counts.mqtt_in, Some(1190));
+    assert_eq!(counts.mqtt_out, Some(12));
 }
 
 #[tokio::test]

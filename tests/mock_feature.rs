@@ -54,10 +54,9 @@ async fn floor_8_pumps(client: &Client, app: ApplicationId) -> Result<Vec<String
         .application(app)
         .list_devices()
         .query(pumps)
-        .tag_filter(DeviceTagFilter::from(vec![DeviceTagFilterEntry {
-            key: Some("floor".parse()?),
-            value: Some("8 – north".to_string()),
-        }]))
+        .tag_filter(DeviceTagFilter::from(vec![
+            DeviceTagFilterEntry::key_value("floor".parse()?, "8 – north"),
+        ]))
         .device_class(DeviceClassFilter::from(vec![
             DeviceClass::Standalone,
             DeviceClass::Peripheral,
@@ -73,10 +72,10 @@ async fn query_parameters_are_matched_as_the_sdk_sends_them() {
     let server = MockServer::start_async().await;
     let (app, _) = ids();
     let query: DeviceQuery = DeviceQuery::name().starts_with("pump").into();
-    let tags = DeviceTagFilter::from(vec![DeviceTagFilterEntry {
-        key: Some("floor".parse().unwrap()),
-        value: Some("8 – north".to_string()),
-    }]);
+    let tags = DeviceTagFilter::from(vec![DeviceTagFilterEntry::key_value(
+        "floor".parse().unwrap(),
+        "8 – north",
+    )]);
     let classes = DeviceClassFilter::from(vec![DeviceClass::Standalone, DeviceClass::Peripheral]);
     let page: Devices = serde_json::from_value(json!({
         "items": [device("pump-1"), device("pump-2")],
@@ -119,10 +118,9 @@ async fn query_parameters_are_matched_as_the_sdk_sends_them() {
         .list_devices()
         .application_id(APP)
         .query(pumps)
-        .tag_filter(DeviceTagFilter::from(vec![DeviceTagFilterEntry {
-            key: Some("floor".parse().unwrap()),
-            value: Some("9".to_string()),
-        }]))
+        .tag_filter(DeviceTagFilter::from(vec![
+            DeviceTagFilterEntry::key_value("floor".parse().unwrap(), "9"),
+        ]))
         .device_class(DeviceClassFilter::from(vec![
             DeviceClass::Standalone,
             DeviceClass::Peripheral,
@@ -146,9 +144,7 @@ async fn bodies_answers_and_losant_errors_are_typed() {
         when.application_id(&app)
             .device_id(&id)
             .body(&losant_device::DeviceStateOrStates::try_from(state.clone()).unwrap());
-        then.ok(&Success {
-            success: Some(true),
-        });
+        then.ok(&Success::builder().success(true).try_into().unwrap());
     });
     let voltage: AttributeName = "voltage".parse().unwrap();
     let missing = server.get_device_attribute(|when, then| {

@@ -21,7 +21,7 @@ use losant_device::mqtt::{
     ConnectionBuilder, ConnectionEvent, ConnectionStatus, DeviceConnection, DisconnectReason,
     EventStream, Qos,
 };
-use losant_device::types::{DeviceCommand, DeviceState, TimeFormat};
+use losant_device::types::{DeviceCommand, DeviceState, TimeFormat, WrappedDate};
 use losant_device::{DeviceId, Error};
 use rumqttc::tokio_rustls::TlsAcceptor;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
@@ -470,9 +470,9 @@ async fn commands_published_to_the_device_topic_arrive_on_the_stream() {
     let expected = DeviceCommand::named("reboot")
         .with_payload(&serde_json::json!({"delay": 5}))
         .expect("a payload")
-        .at(TimeFormat::Object {
-            date: "2024-01-01T00:00:00.000Z".into(),
-        });
+        .at(TimeFormat::WrappedDate(WrappedDate::new(
+            "2024-01-01T00:00:00.000Z",
+        )));
     assert_eq!(next_command(&mut commands).await, expected);
 }
 

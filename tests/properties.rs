@@ -129,9 +129,13 @@ fn tag_filter() -> impl Strategy<Value = DeviceTagFilter> {
     .prop_map(|entries| {
         let entries: Vec<types::DeviceTagFilterEntry> = entries
             .into_iter()
-            .map(|(key, value)| types::DeviceTagFilterEntry {
-                key: key.map(|k| TagKey::new(k).expect("a valid tag key")),
-                value,
+            .map(|(key, value)| {
+                let key = key.map(|k| TagKey::new(k).expect("a valid tag key"));
+                match (key, value) {
+                    (Some(key), Some(value)) => types::DeviceTagFilterEntry::key_value(key, value),
+                    (Some(key), None) => types::DeviceTagFilterEntry::key(key),
+                    (None, value) => types::DeviceTagFilterEntry::value(value.unwrap_or_default()),
+                }
             })
             .collect();
         DeviceTagFilter::from(entries)
@@ -579,7 +583,7 @@ fn time_format() -> impl Strategy<Value = TimeFormat> {
             .prop_filter("integral floats come back as Int64", |f| f.fract() != 0.0)
             .prop_map(TimeFormat::Number),
         unicode(30).prop_map(TimeFormat::String),
-        unicode(30).prop_map(|date| TimeFormat::Object { date }),
+        unicode(30).prop_map(|date| TimeFormat::WrappedDate(types::WrappedDate::new(date))),
     ]
 }
 

@@ -1,0 +1,184 @@
+//! Points in time as Losant writes them.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+use std::ops::Deref;
+
+/// A point in time from a Losant answer (`creationDate`, `lastUpdated`, …).
+///
+/// Losant writes ISO 8601 in UTC with milliseconds, for example
+/// `2016-06-13T04:00:00.000Z`, and a `Timestamp` writes itself back the same
+/// way, milliseconds included even when they are zero. Any other RFC 3339
+/// form (an offset, more digits) is accepted too; finer digits than
+/// milliseconds are kept and written back.
+///
+/// It dereferences to [`chrono::DateTime<Utc>`] and converts from and into it.
+///
+/// ```
+/// use losant_device::Timestamp;
+/// let time: Timestamp = serde_json::from_str(r#""2016-06-13T04:00:00.000Z""#)?;
+/// assert_eq!(time.timestamp_millis(), 1_465_790_400_000);
+/// assert_eq!(serde_json::to_string(&time)?, r#""2016-06-13T04:00:00.000Z""#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(DateTime<Utc>);
+
+impl Timestamp {
+    /// The time as chrono's `DateTime<Utc>`.
+    pub fn as_datetime(&self) -> &DateTime<Utc> {
+        &self.0
+    }
+
+    /// Parses ISO 8601 / RFC 3339 text; `None` if it is not a valid time.
+    pub fn parse(text: &str) -> Option<Self> {
+        parse_losant_form(text.as_bytes())
+            .or_else(|| DateTime::parse_from_rfc3339(text).ok().map(|t| t.to_utc()))
+            .map(Self)
+    }
+}
+
+/// The common `YYYY-MM-DDTHH:MM:SS.mmmZ` form, parsed without chrono's
+/// general parser (it is on the decode path of every device).
+fn parse_losant_form(text: &[u8]) -> Option<DateTime<Utc>> {
+    let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', n0, n1, b':', s0, s1, b'.', f0, f1, f2, b'Z'] =
+        *text
+    else {
+        return None;
+    };
+    let digit = |b: u8| b.is_ascii_digit().then(|| u32::from(b - b'0'));
+    let two = |a, b| Some(digit(a)? * 10 + digit(b)?);
+    let year = two(y0, y1)? * 100 + two(y2, y3)?;
+    let month = two(m0, m1)?;
+    let day = two(d0, d1)?;
+    let millis = two(f0, f1)? * 10 + digit(f2)?;
+    let date = chrono::NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
+    let time =
+        chrono::NaiveTime::from_hms_milli_opt(two(h0, h1)?, two(n0, n1)?, two(s0, s1)?, millis)?;
+    Some(date.and_time(time).and_utc())
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let nanos = self.0.timestamp_subsec_nanos() % 1_000_000_000;
+        let format = if nanos.is_multiple_of(1_000_000) {
+            SecondsFormat::Millis
+        } else if nanos.is_multiple_of(1_000) {
+            SecondsFormat::Micros
+        } else {
+            SecondsFormat::Nanos
+        };
+        f.write_str(&self.0.to_rfc3339_opts(format, true))
+    }
+}
+
+impl fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Timestamp({self})")
+    }
+}
+
+impl Deref for Timestamp {
+    type Target = DateTime<Utc>;
+    fn deref(&self) -> &DateTime<Utc> {
+        &self.0
+    }
+}
+
+impl From<DateTime<Utc>> for Timestamp {
+    fn from(time: DateTime<Utc>) -> Self {
+        Self(time)
+    }
+}
+
+impl From<Timestamp> for DateTime<Utc> {
+    fn from(time: Timestamp) -> Self {
+        time.0
+    }
+}
+
+impl From<std::time::SystemTime> for Timestamp {
+    fn from(time: std::time::SystemTime) -> Self {
+        Self(time.into())
+    }
+}
+
+impl std::str::FromStr for Timestamp {
+    type Err = crate::Error;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(text).ok_or_else(|| {
+            crate::Error::invalid_input("time", format!("{text:?} is not an ISO 8601 time"))
+        })
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = Timestamp;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an ISO 8601 time such as 2016-06-13T04:00:00.000Z")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Timestamp, E> {
+                Timestamp::parse(text)
+                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Str(text), &self))
+            }
+        }
+        deserializer.deserialize_str(Text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_path_agrees_with_chrono() {
+        for text in [
+            "2016-06-13T04:00:00.000Z",
+            "1970-01-01T00:00:00.001Z",
+            "2024-02-29T23:59:59.999Z",
+            "0001-01-01T00:00:00.000Z",
+        ] {
+            let fast = parse_losant_form(text.as_bytes());
+            let general = DateTime::parse_from_rfc3339(text).ok().map(|t| t.to_utc());
+            assert_eq!(fast, general, "{text}");
+            assert!(fast.is_some(), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_fast_path_rejects_what_is_not_a_time() {
+        for text in [
+            "2023-02-29T00:00:00.000Z",
+            "2016-13-01T00:00:00.000Z",
+            "2016-06-13T24:00:00.000Z",
+            "2016-06-13T04:00:00.00xZ",
+            "2016-06-13 04:00:00.000Z",
+        ] {
+            assert_eq!(parse_losant_form(text.as_bytes()), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn other_forms_are_accepted_and_written_in_utc() {
+        let time = Timestamp::parse("2016-06-13T06:00:00+02:00");
+        assert_eq!(
+            time.map(|t| t.to_string()).as_deref(),
+            Some("2016-06-13T04:00:00.000Z")
+        );
+        let fine = Timestamp::parse("2016-06-13T04:00:00.123456Z");
+        assert_eq!(
+            fine.map(|t| t.to_string()).as_deref(),
+            Some("2016-06-13T04:00:00.123456Z")
+        );
+    }
+}
