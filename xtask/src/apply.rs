@@ -363,6 +363,9 @@ pub fn assess(context: &Context, change: &Change) -> Action {
     let ours = context.ours;
     match change {
         Change::Version { .. } => Action::Record,
+        Change::OpenApiVersion { to, .. } => Action::Person(format!(
+            "the upstream is now OpenAPI {to}: check how its documents are read (3.1 spells nullability and composition differently) before trusting the rest of this report"
+        )),
         Change::OperationAdded { op, .. } => match ours::operation(ours, op) {
             Some(pointer) => {
                 let mut note = format!("our spec has it ({})", describe_operation(&pointer));
@@ -712,6 +715,16 @@ fn assess_property_added(context: &Context, schema: &str, path: &str, ty: &str) 
     let Some((name, parents)) = parts.split_last() else {
         return Action::Person("not a property".into());
     };
+    let parent_path = rebuild(parents);
+    let required_upstream = upstream_node(context, schema, &parent_path)
+        .and_then(|parent| parent.get("required"))
+        .and_then(Value::as_array)
+        .is_some_and(|list| list.iter().any(|v| scalar_text(v) == *name));
+    if required_upstream {
+        return Action::Person(
+            "new and required: callers that do not send it break, so add it by hand (not merged as optional)".into(),
+        );
+    }
     if name.starts_with(['[', '{', '<']) {
         if ours::schema_node(ours, schema, path).is_some() {
             return Action::InSpec("our spec has it".into());
