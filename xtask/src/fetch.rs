@@ -37,8 +37,12 @@ pub fn recorded_source(source: &str, as_url: Option<&str>) -> String {
         return source.to_string();
     }
     let path = std::path::Path::new(source.strip_prefix("file://").unwrap_or(source));
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    // Canonical, so that `..` cannot make an outside path look inside.
+    let absolute = std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf());
     let root = crate::workspace_root();
+    let root = std::fs::canonicalize(&root).unwrap_or(root);
     if let Ok(inside) = absolute.strip_prefix(&root) {
         if !inside.as_os_str().is_empty() {
             return inside.display().to_string();
@@ -156,6 +160,8 @@ mod tests {
             recorded_source("https://example.invalid/a.yml", None),
             "https://example.invalid/a.yml"
         );
+        let outside = crate::workspace_root().join("../elsewhere/api.yml");
+        assert_eq!(recorded_source(outside.to_str().unwrap(), None), "api.yml");
         let inside = crate::workspace_root().join("spec/losant-device-api.yaml");
         assert_eq!(
             recorded_source(inside.to_str().unwrap(), None),
