@@ -38,9 +38,21 @@ pub fn recorded_source(source: &str, as_url: Option<&str>) -> String {
     }
     let path = std::path::Path::new(source.strip_prefix("file://").unwrap_or(source));
     // Canonical, so that `..` cannot make an outside path look inside.
-    let absolute = std::fs::canonicalize(path)
-        .or_else(|_| std::path::absolute(path))
-        .unwrap_or_else(|_| path.to_path_buf());
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| {
+        let mut clean = std::path::PathBuf::new();
+        for part in std::path::absolute(path)
+            .unwrap_or_else(|_| path.to_path_buf())
+            .components()
+        {
+            match part {
+                std::path::Component::ParentDir => {
+                    clean.pop();
+                }
+                other => clean.push(other),
+            }
+        }
+        clean
+    });
     let root = crate::workspace_root();
     let root = std::fs::canonicalize(&root).unwrap_or(root);
     if let Ok(inside) = absolute.strip_prefix(&root) {

@@ -75,7 +75,11 @@ impl Outcome {
 
     /// 0: no drift and nothing pending; 1: drift or something pending.
     pub fn exit_code(&self) -> i32 {
-        i32::from(self.drift() || self.pending() > 0)
+        match self.mode {
+            // Recording a baseline is not drift; what it left pending is.
+            Mode::Baseline => i32::from(self.pending() > 0),
+            _ => i32::from(self.drift() || self.pending() > 0),
+        }
     }
 }
 

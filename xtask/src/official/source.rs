@@ -132,7 +132,10 @@ fn family(index: &Value) -> Result<BTreeMap<String, Value>, String> {
     let all = index.as_object().ok_or("not an object of resources")?;
     let mut kept = BTreeMap::new();
     for (name, resource) in all {
-        let in_family = FAMILY.contains(&name.as_str());
+        // A resource Losant adds under a device name is read too, so that a
+        // new part of the family shows as new operations instead of going
+        // unseen; one that is not ours is decided once.
+        let in_family = FAMILY.contains(&name.as_str()) || name.starts_with("device");
         let extra: BTreeSet<&str> = EXTRA_ACTIONS
             .iter()
             .filter(|(r, _)| r == name)
