@@ -10,65 +10,11 @@
 //! still generates the client before anything is written.
 
 use crate::diff::Change;
+pub use crate::edit::{Edit, Merged};
 use crate::model::{self, display_node, scalar_text, segments, walk, SCHEMA_PREFIX};
 use crate::ours::{self, escape};
-use crate::yamledit;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// One edit of our spec.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Edit {
-    /// Add `key: value` to the mapping at `pointer`.
-    Insert {
-        pointer: String,
-        key: String,
-        value: Value,
-    },
-    /// Append `value` to the sequence at `pointer`.
-    Append { pointer: String, value: Value },
-    /// Replace the scalar at `pointer`.
-    Set { pointer: String, value: Value },
-}
-
-impl Edit {
-    fn apply_value(&self, document: &mut Value) -> Result<(), String> {
-        match self {
-            Edit::Insert {
-                pointer,
-                key,
-                value,
-            } => document
-                .pointer_mut(pointer)
-                .and_then(Value::as_object_mut)
-                .map(|map| {
-                    map.insert(key.clone(), value.clone());
-                })
-                .ok_or_else(|| format!("{pointer} is not a mapping")),
-            Edit::Append { pointer, value } => document
-                .pointer_mut(pointer)
-                .and_then(Value::as_array_mut)
-                .map(|items| items.push(value.clone()))
-                .ok_or_else(|| format!("{pointer} is not a sequence")),
-            Edit::Set { pointer, value } => document
-                .pointer_mut(pointer)
-                .map(|slot| *slot = value.clone())
-                .ok_or_else(|| format!("{pointer} does not exist")),
-        }
-    }
-
-    fn apply_text(&self, text: &str) -> Result<String, String> {
-        match self {
-            Edit::Insert {
-                pointer,
-                key,
-                value,
-            } => yamledit::insert_entry(text, pointer, key, value),
-            Edit::Append { pointer, value } => yamledit::append_item(text, pointer, value),
-            Edit::Set { pointer, value } => yamledit::set_scalar(text, pointer, value),
-        }
-    }
-}
 
 /// What to do about one change.
 #[derive(Debug, Clone, PartialEq)]
@@ -363,6 +309,9 @@ pub fn assess(context: &Context, change: &Change) -> Action {
     let ours = context.ours;
     match change {
         Change::Version { .. } => Action::Record,
+        Change::OpenApiVersion { to, .. } => Action::Person(format!(
+            "the upstream is now OpenAPI {to}: check how its documents are read (3.1 spells nullability and composition differently) before trusting the rest of this report"
+        )),
         Change::OperationAdded { op, .. } => match ours::operation(ours, op) {
             Some(pointer) => {
                 let mut note = format!("our spec has it ({})", describe_operation(&pointer));
@@ -712,6 +661,16 @@ fn assess_property_added(context: &Context, schema: &str, path: &str, ty: &str) 
     let Some((name, parents)) = parts.split_last() else {
         return Action::Person("not a property".into());
     };
+    let parent_path = rebuild(parents);
+    let required_upstream = upstream_node(context, schema, &parent_path)
+        .and_then(|parent| parent.get("required"))
+        .and_then(Value::as_array)
+        .is_some_and(|list| list.iter().any(|v| scalar_text(v) == *name));
+    if required_upstream {
+        return Action::Person(
+            "new and required: callers that do not send it break, so add it by hand (not merged as optional)".into(),
+        );
+    }
     if name.starts_with(['[', '{', '<']) {
         if ours::schema_node(ours, schema, path).is_some() {
             return Action::InSpec("our spec has it".into());
@@ -798,70 +757,23 @@ pub fn record_upstream(ours: &Value, version: &str, sha256: &str, url: Option<&s
     }
 }
 
-/// Result of merging: the new text and document, and which assessments
-/// (by index) could not be edited after all.
-pub struct Merged {
-    pub text: String,
-    pub document: Value,
-    pub failed: BTreeMap<usize, String>,
-}
-
 /// Applies the `Merge` edits of `assessments` plus `extra` (the x-upstream
-/// record) to our spec's text. An assessment whose edits cannot be made is
-/// reported in `failed` and left out. The result is checked: it must parse
-/// to exactly the intended document.
+/// record) to our spec's text; see [`crate::edit::merge`]. New schemas go
+/// first, so that properties referring to them land after.
 pub fn merge(
     text: &str,
     document: &Value,
     assessments: &[Assessment],
     extra: &[Edit],
 ) -> Result<Merged, String> {
-    let mut text = text.to_string();
-    let mut intended = document.clone();
-    let mut failed = BTreeMap::new();
-    // New schemas first, so that properties referring to them land after.
     let mut order: Vec<usize> = (0..assessments.len()).collect();
     order.sort_by_key(|&i| !matches!(assessments[i].change, Change::SchemaAdded { .. }));
-    let batches = order
+    let batches: Vec<(usize, Vec<Edit>)> = order
         .into_iter()
         .filter_map(|i| match &assessments[i].action {
-            Action::Merge(edits, _) => Some((Some(i), edits.clone())),
+            Action::Merge(edits, _) => Some((i, edits.clone())),
             _ => None,
         })
-        .chain(std::iter::once((None, extra.to_vec())));
-    for (index, edits) in batches {
-        let mut scratch_text = text.clone();
-        let mut scratch_doc = intended.clone();
-        let outcome = edits.iter().try_for_each(|edit| {
-            edit.apply_value(&mut scratch_doc)?;
-            scratch_text = edit.apply_text(&scratch_text)?;
-            Ok::<(), String>(())
-        });
-        match (outcome, index) {
-            (Ok(()), _) => {
-                text = scratch_text;
-                intended = scratch_doc;
-            }
-            (Err(reason), Some(i)) => {
-                failed.insert(i, reason);
-            }
-            (Err(reason), None) => {
-                return Err(format!(
-                    "cannot record the upstream in info.x-upstream: {reason}"
-                ))
-            }
-        }
-    }
-    let reparsed = crate::codegen::load::parse(&text)
-        .map_err(|e| format!("the edited spec does not parse: {e}"))?;
-    if reparsed != intended {
-        return Err(
-            "the edited spec does not parse to the intended document (a YAML editing bug)".into(),
-        );
-    }
-    Ok(Merged {
-        text,
-        document: intended,
-        failed,
-    })
+        .collect();
+    crate::edit::merge(text, document, &batches, extra)
 }

@@ -1,6 +1,8 @@
 //! Command-line front end. Every command returns its exit code; output goes
 //! to the given writers so tests can run commands in-process.
 
+use crate::official::ledger::Files;
+use crate::official::run::{self as official_run, Mode};
 use crate::refresh::{self, Options, Paths};
 use crate::{fetch, lint, snapshot, workspace_root};
 use std::io::Write;
@@ -20,12 +22,33 @@ commands:
       a local copy (--from PATH) as having come from URL. Downloads give up
       after --timeout seconds (default 30).
       Exit: 0 no drift, 1 drift, 2 error.
+  spec refresh --official FOLDER|URL [--apply] [--json FILE] [--report FILE]
+               [--as URL] [--timeout SECS] [--spec PATH] [--baseline PATH]
+               [--ledger PATH]
+      Read Losant's own API definition (apiInfo.json and the definitions it
+      uses), compare it with spec/official-baseline.json and our spec, and
+      report every change and difference (printed, and written to FILE,
+      default target/official-drift.md; --json FILE writes them as JSON).
+      Nothing in the tree changes unless --apply: it merges the safe items,
+      moves the baseline for everything not pending, and records the pending
+      items in spec/drift-ledger.json. Exit: 0 no drift and nothing pending,
+      1 drift or pending, 2 error (nothing changed).
+  spec baseline --official FOLDER|URL [--as URL] [--spec PATH] [--baseline PATH]
+               [--ledger PATH]
+      Record Losant's definition as the baseline; whatever our spec does not
+      agree with stays out of it and is recorded as pending in the ledger.
+      Exit: 0, 1 when items are pending, 2 error.
+  spec decide ID... --reason TEXT [--spec PATH] [--baseline PATH] [--ledger PATH]
+      Mark ledger items as decided, with the reason, and move the baseline
+      for exactly their facts.
   spec baseline --from URL|PATH [--as URL] [--spec PATH] [--upstream-json PATH]
       Record URL|PATH as the upstream our spec is reconciled against
       (rewrites spec/upstream.json; no report).
   spec lint [--spec PATH]
-      Check our spec (operationIds, refs, parameter types, summaries, 4xx
-      responses, no strict response schemas, no OpenAPI 3.1). Exit 0/1.
+      Check our spec (operationIds, x-losant-action, refs, parameter types,
+      summaries, 4xx responses, no strict response schemas, no OpenAPI 3.1)
+      and, when spec/official-baseline.json exists, that no item of
+      spec/drift-ledger.json is pending. Exit 0/1.
   codegen [--out FILE] [--spec PATH]
       Print (or write) the code build.rs generates from the spec.
   api-snapshot [--check] [--spec PATH] [--snapshot PATH]
@@ -91,6 +114,13 @@ fn spec_path(args: &Args) -> PathBuf {
 pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match words.as_slice() {
+        ["spec", "refresh", rest @ ..] if rest.iter().any(|a| a.starts_with("--official")) => {
+            official(rest, Mode::Report, out)
+        }
+        ["spec", "baseline", rest @ ..] if rest.iter().any(|a| a.starts_with("--official")) => {
+            official(rest, Mode::Baseline, out)
+        }
+        ["spec", "decide", rest @ ..] => spec_decide(rest, out),
         ["spec", "refresh", rest @ ..] => spec_refresh(rest, out),
         ["spec", "baseline", rest @ ..] => spec_baseline(rest, out),
         ["spec", "lint", rest @ ..] => spec_lint(rest, out),
@@ -113,6 +143,97 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
 
 fn owned(rest: &[&str]) -> Vec<String> {
     rest.iter().map(|s| s.to_string()).collect()
+}
+
+fn timeout_of(args: &Args) -> Result<std::time::Duration, String> {
+    match args.value("--timeout") {
+        Some(seconds) => {
+            Ok(std::time::Duration::from_secs(seconds.parse().map_err(
+                |_| format!("--timeout takes whole seconds, not {seconds:?}"),
+            )?))
+        }
+        None => Ok(fetch::TIMEOUT),
+    }
+}
+
+fn official_files(args: &Args) -> Files {
+    Files::beside(
+        spec_path(args),
+        args.path("--baseline"),
+        args.path("--ledger"),
+    )
+}
+
+fn official(rest: &[&str], mode: Mode, out: &mut dyn Write) -> Result<i32, String> {
+    let mut with_value = vec![
+        "--official",
+        "--as",
+        "--spec",
+        "--baseline",
+        "--ledger",
+        "--timeout",
+        "--report",
+    ];
+    let mut switches = vec![];
+    if mode != Mode::Baseline {
+        with_value.push("--json");
+        switches.push("--apply");
+    }
+    let args = Args::parse(&owned(rest), &with_value, &switches)?;
+    let source = args
+        .value("--official")
+        .ok_or_else(|| "--official needs a folder or URL".to_string())?;
+    let mode = if args.flag("--apply") {
+        Mode::Apply
+    } else {
+        mode
+    };
+    let options = official_run::Options {
+        source,
+        source_as: args.value("--as"),
+        timeout: timeout_of(&args)?,
+        mode,
+        report: args
+            .path("--report")
+            .unwrap_or_else(|| workspace_root().join("target/official-drift.md")),
+        json: args.path("--json"),
+        files: official_files(&args),
+    };
+    let outcome = official_run::run(&options)?;
+    let _ = write!(out, "{}", outcome.markdown);
+    let _ = writeln!(out, "\n(report written to {})", options.report.display());
+    Ok(outcome.exit_code())
+}
+
+fn spec_decide(rest: &[&str], out: &mut dyn Write) -> Result<i32, String> {
+    let mut ids = Vec::new();
+    let mut flags = Vec::new();
+    let mut iter = rest.iter();
+    while let Some(arg) = iter.next() {
+        if arg.starts_with("--") {
+            flags.push(arg.to_string());
+            if !arg.contains('=') {
+                if let Some(value) = iter.next() {
+                    flags.push(value.to_string());
+                }
+            }
+        } else {
+            ids.push(arg.to_string());
+        }
+    }
+    let args = Args::parse(
+        &flags,
+        &["--reason", "--spec", "--baseline", "--ledger"],
+        &[],
+    )?;
+    let reason = args
+        .value("--reason")
+        .ok_or_else(|| "spec decide needs --reason TEXT".to_string())?;
+    let decided = crate::official::ledger::decide(&official_files(&args), &ids, &reason)?;
+    for entry in decided {
+        let _ = writeln!(out, "decided {}: {}", entry.id, entry.summary);
+    }
+    Ok(0)
 }
 
 fn spec_refresh(rest: &[&str], out: &mut dyn Write) -> Result<i32, String> {
@@ -184,7 +305,8 @@ fn spec_lint(rest: &[&str], out: &mut dyn Write) -> Result<i32, String> {
     let args = Args::parse(&owned(rest), &["--spec"], &[])?;
     let path = spec_path(&args);
     let document = crate::codegen::load::read(&path).map_err(|e| e.to_string())?;
-    let findings = lint::lint(&document);
+    let mut findings = lint::lint(&document);
+    findings.extend(crate::official::ledger::lint(&path));
     if findings.is_empty() {
         let operations = crate::ours::operation_ids(&document).len();
         let _ = writeln!(

@@ -11,6 +11,12 @@ pub enum Change {
         from: String,
         to: String,
     },
+    /// The document moved to another OpenAPI version (3.0.3 → 3.1.0 changes
+    /// what `nullable`, `type` lists and `$ref` siblings mean).
+    OpenApiVersion {
+        from: String,
+        to: String,
+    },
     OperationAdded {
         op: String,
         method: String,
@@ -151,6 +157,7 @@ impl fmt::Display for Change {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Change::Version { from, to } => write!(f, "version {from} → {to}"),
+            Change::OpenApiVersion { from, to } => write!(f, "OpenAPI version {from} → {to}"),
             Change::OperationAdded { op, method, path } => write!(
                 f,
                 "operation added: {op} (upstream: {} {path})",
@@ -262,6 +269,13 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Vec<Change> {
         changes.push(Change::Version {
             from: old.version.clone(),
             to: new.version.clone(),
+        });
+    }
+    // A baseline recorded before the field was kept says nothing about it.
+    if !old.openapi.is_empty() && old.openapi != new.openapi {
+        changes.push(Change::OpenApiVersion {
+            from: old.openapi.clone(),
+            to: new.openapi.clone(),
         });
     }
     for (id, operation) in &new.operations {

@@ -24,6 +24,48 @@ pub fn is_url(source: &str) -> bool {
     source.starts_with("http://") || source.starts_with("https://")
 }
 
+/// How a source is written into a committed file: `as_url` when given, a
+/// URL as it is, a local path relative to the workspace when it lies inside
+/// it, else only its last component. An absolute path would record the
+/// machine the command ran on, and would differ between two maintainers'
+/// runs of the same refresh.
+pub fn recorded_source(source: &str, as_url: Option<&str>) -> String {
+    if let Some(url) = as_url {
+        return url.to_string();
+    }
+    if is_url(source) {
+        return source.to_string();
+    }
+    let path = std::path::Path::new(source.strip_prefix("file://").unwrap_or(source));
+    // Canonical, so that `..` cannot make an outside path look inside.
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| {
+        let mut clean = std::path::PathBuf::new();
+        for part in std::path::absolute(path)
+            .unwrap_or_else(|_| path.to_path_buf())
+            .components()
+        {
+            match part {
+                std::path::Component::ParentDir => {
+                    clean.pop();
+                }
+                other => clean.push(other),
+            }
+        }
+        clean
+    });
+    let root = crate::workspace_root();
+    let root = std::fs::canonicalize(&root).unwrap_or(root);
+    if let Ok(inside) = absolute.strip_prefix(&root) {
+        if !inside.as_os_str().is_empty() {
+            return inside.display().to_string();
+        }
+    }
+    absolute
+        .file_name()
+        .map(|name| name.to_string_lossy().to_string())
+        .unwrap_or_else(|| "local copy".into())
+}
+
 /// Reads `source`: an http(s) URL (blocking, rustls, `timeout` for the whole
 /// download) or a path.
 pub fn read(source: &str, timeout: Duration) -> Result<Fetched, String> {
@@ -114,6 +156,29 @@ mod tests {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(19_723), (2024, 1, 1));
         assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+
+    #[test]
+    fn recorded_sources_never_name_the_machine() {
+        assert_eq!(
+            recorded_source("/home/someone/downloads/api.yml", None),
+            "api.yml"
+        );
+        assert_eq!(
+            recorded_source("/tmp/x/api.yml", Some("https://example.invalid/api.yml")),
+            "https://example.invalid/api.yml"
+        );
+        assert_eq!(
+            recorded_source("https://example.invalid/a.yml", None),
+            "https://example.invalid/a.yml"
+        );
+        let outside = crate::workspace_root().join("../elsewhere/api.yml");
+        assert_eq!(recorded_source(outside.to_str().unwrap(), None), "api.yml");
+        let inside = crate::workspace_root().join("spec/losant-device-api.yaml");
+        assert_eq!(
+            recorded_source(inside.to_str().unwrap(), None),
+            "spec/losant-device-api.yaml"
+        );
     }
 
     #[test]

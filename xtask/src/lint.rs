@@ -80,6 +80,7 @@ pub fn lint(document: &Value) -> Vec<Finding> {
 
 fn operations(document: &Value, findings: &mut Vec<Finding>) {
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
+    let mut actions: BTreeMap<String, String> = BTreeMap::new();
     for (path, method, operation) in operations_of(document) {
         let location = format!("{} {path}", method.to_uppercase());
         match operation.get("operationId").and_then(Value::as_str) {
@@ -92,6 +93,24 @@ fn operations(document: &Value, findings: &mut Vec<Finding>) {
                     ));
                 }
             }
+        }
+        match operation.get("x-losant-action").and_then(Value::as_str) {
+            Some(action) if is_action(action) => {
+                if let Some(first) = actions.insert(action.to_string(), location.clone()) {
+                    findings.push(finding(
+                        &location,
+                        format!("x-losant-action {action} is also used by {first}"),
+                    ));
+                }
+            }
+            Some(other) => findings.push(finding(
+                &location,
+                format!("x-losant-action {other:?} is not Losant's resource.action"),
+            )),
+            None => findings.push(finding(
+                &location,
+                "has no x-losant-action (Losant's resource.action, such as devices.get)",
+            )),
         }
         let label = match operation.get("operationId").and_then(Value::as_str) {
             Some(id) => format!("{location} ({id})"),
@@ -169,6 +188,12 @@ fn operations(document: &Value, findings: &mut Vec<Finding>) {
 }
 
 /// Whether a schema says what type its values have.
+/// `resource.action`: two identifiers joined by a dot.
+fn is_action(text: &str) -> bool {
+    let ident = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric());
+    matches!(text.split_once('.'), Some((r, a)) if ident(r) && ident(a))
+}
+
 fn is_typed(document: &Value, schema: &Value) -> bool {
     let schema = deref(document, schema);
     ["type", "oneOf", "anyOf", "allOf", "enum"]
@@ -415,6 +440,7 @@ mod tests {
             "info": {"title": "t", "version": "1"},
             "paths": {"/things/{id}": {"get": {
                 "operationId": "getThing",
+                "x-losant-action": "thing.get",
                 "summary": "Get a thing",
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": {
@@ -462,5 +488,42 @@ mod tests {
         get["parameters"][0]["schema"] = json!({"description": "no type"});
         let findings = lint(&document);
         assert_eq!(findings.len(), 3, "{findings:#?}");
+    }
+
+    #[test]
+    fn every_operation_names_one_losant_action() {
+        let mut document = spec(json!({"type": "object"}));
+        let get = document.pointer_mut("/paths/~1things~1{id}/get").unwrap();
+        get["x-losant-action"] = json!("get things");
+        let second = get.clone();
+        document["paths"]["/things"] = json!({"get": second});
+        document["paths"]["/things"]["get"]["operationId"] = json!("listThings");
+        let findings = lint(&document);
+        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+        assert!(
+            messages.contains(&"x-losant-action \"get things\" is not Losant's resource.action"),
+            "{messages:?}"
+        );
+        document["paths"]["/things"]["get"]["x-losant-action"] = json!("thing.get");
+        document["paths"]["/things/{id}"]["get"]["x-losant-action"] = json!("thing.get");
+        let findings = lint(&document);
+        assert!(
+            findings.iter().any(|f| f
+                .message
+                .starts_with("x-losant-action thing.get is also used by")),
+            "{findings:?}"
+        );
+        document["paths"]["/things"]["get"]
+            .as_object_mut()
+            .unwrap()
+            .remove("x-losant-action");
+        let findings = lint(&document);
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.location == "GET /things"
+                    && f.message.starts_with("has no x-losant-action")),
+            "{findings:?}"
+        );
     }
 }

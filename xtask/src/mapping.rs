@@ -212,6 +212,8 @@ mod tests {
     use std::collections::BTreeSet;
 
     #[test]
+    // No count of rows is asserted: adding the row a report asks for must
+    // not break a test.
     fn rows_are_unique_and_cover_known_missing() {
         let mut keys = BTreeSet::new();
         let mut ids = BTreeSet::new();
@@ -223,11 +225,9 @@ mod tests {
             );
             assert!(ids.insert(row.operation_id), "{} twice", row.operation_id);
         }
-        assert_eq!(TABLE.len(), 41);
         for id in KNOWN_MISSING {
             assert!(ids.contains(id), "{id} is known-missing but not in TABLE");
         }
-        assert_eq!(KNOWN_MISSING.len(), 23);
     }
 
     #[test]

@@ -18,6 +18,10 @@ pub struct Snapshot {
     /// Where it was read from (URL or path).
     pub source: String,
     pub version: String,
+    /// The document's `openapi` field (3.0.3, 3.1.0, …); empty in baselines
+    /// recorded before it was kept.
+    #[serde(default)]
+    pub openapi: String,
     pub sha256: String,
     /// Keyed by our operationId.
     pub operations: BTreeMap<String, Operation>,
@@ -113,6 +117,7 @@ pub fn normalize(document: &Value, source: &str, sha256: &str, ours: Option<&Val
     Snapshot {
         source: source.to_string(),
         version,
+        openapi: document.get("openapi").map(scalar_text).unwrap_or_default(),
         sha256: sha256.to_string(),
         operations,
         unmapped,

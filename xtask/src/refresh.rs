@@ -173,12 +173,12 @@ pub fn baseline(
 ) -> Result<(Snapshot, Vec<String>), String> {
     let (_, ours) = read_spec(&paths.spec)?;
     let (fetched, document) = read_upstream(from, fetch::TIMEOUT)?;
-    let source = source_as.unwrap_or(from);
-    let snapshot = model::normalize(&document, source, &fetched.sha256, Some(&ours));
+    let source = fetch::recorded_source(from, source_as);
+    let snapshot = model::normalize(&document, &source, &fetched.sha256, Some(&ours));
     let record = UpstreamRecord {
         about: ABOUT.into(),
         retrieved: Retrieved {
-            source: source.into(),
+            source: source.clone(),
             version: snapshot.version.clone(),
             sha256: fetched.sha256.clone(),
             date: fetch::utc_date(),
@@ -197,11 +197,9 @@ pub fn refresh(options: &Options) -> Result<Outcome, String> {
     let mut record = UpstreamRecord::read(&paths.upstream_json)?;
     let old_baseline = record.baseline.clone();
     let (fetched, document) = read_upstream(&options.from, options.timeout)?;
-    let source = options
-        .source_as
-        .clone()
-        .unwrap_or_else(|| options.from.clone());
-    let upstream = model::normalize(&document, &source, &fetched.sha256, Some(&ours));
+    let source = fetch::recorded_source(&options.from, options.source_as.as_deref());
+    let mut upstream = model::normalize(&document, &source, &fetched.sha256, Some(&ours));
+    let mut notes = pair_reworded(&record.baseline, &mut upstream);
     let changes = diff::diff(&record.baseline, &upstream);
     let context = Context::new(&ours, &document, &changes);
     let mut assessments: Vec<Assessment> = changes
@@ -211,7 +209,7 @@ pub fn refresh(options: &Options) -> Result<Outcome, String> {
             action: apply::assess(&context, change),
         })
         .collect();
-    let mut notes = coverage_notes(&ours, &record.baseline, &upstream);
+    notes.extend(coverage_notes(&ours, &record.baseline, &upstream));
 
     let retrieved = Retrieved {
         source: source.clone(),
@@ -222,14 +220,31 @@ pub fn refresh(options: &Options) -> Result<Outcome, String> {
 
     let mut merged = None;
     let mut new_spec = None;
+    let mut baseline_moves = false;
     if options.apply && (!changes.is_empty() || record.baseline.sha256 != upstream.sha256) {
+        // The baseline moves only when nothing is left for a person: moving
+        // it past such an item would make the next refresh forget it.
+        baseline_moves = !assessments
+            .iter()
+            .any(|a| matches!(a.action, Action::Person(_)));
         let url = fetch::is_url(&source).then_some(source.as_str());
-        let record_edits = apply::record_upstream(&ours, &upstream.version, &upstream.sha256, url);
+        let record_edits = if baseline_moves {
+            apply::record_upstream(&ours, &upstream.version, &upstream.sha256, url)
+        } else {
+            Vec::new()
+        };
         let result = apply::merge(&spec_text, &ours, &assessments, &record_edits)?;
         for (index, reason) in &result.failed {
             let assessment = &mut assessments[*index];
             assessment.action = Action::Person(format!(
                 "additive, but the YAML could not be edited here ({reason}): add it by hand"
+            ));
+            baseline_moves = false;
+        }
+        if !baseline_moves {
+            notes.push(format!(
+                "--apply kept the baseline at {}: the items for a person are reported again by every refresh until our spec has them, or until `cargo xtask spec baseline --from` records this upstream as reconciled",
+                record.baseline.version
             ));
         }
         crate::codegen::generate(result.document.clone()).map_err(|e| {
@@ -246,16 +261,19 @@ pub fn refresh(options: &Options) -> Result<Outcome, String> {
         notes.push("--apply: nothing to merge, the baseline already matches".into());
     }
 
-    // Everything checked: now write.
+    // Everything checked: now write. A report-only run writes only the
+    // report (under target/), never the tree.
     if let Some(text) = &new_spec {
         if *text != spec_text {
             write_atomically(&paths.spec, text)?;
         }
-        record.baseline = upstream.clone();
+        if baseline_moves {
+            record.baseline = upstream.clone();
+        }
+        record.about = ABOUT.into();
+        record.retrieved = retrieved.clone();
+        write_atomically(&paths.upstream_json, &record.to_json())?;
     }
-    record.about = ABOUT.into();
-    record.retrieved = retrieved.clone();
-    write_atomically(&paths.upstream_json, &record.to_json())?;
 
     let mut outcome = Outcome {
         baseline: old_baseline,
@@ -270,6 +288,41 @@ pub fn refresh(options: &Options) -> Result<Outcome, String> {
     outcome.markdown = report::render(&outcome, &options.paths);
     write_atomically(&options.report, &outcome.markdown)?;
     Ok(outcome)
+}
+
+/// An upstream operation whose summary was reworded no longer maps by the
+/// table, so it would show as "removed" plus "unmapped added", and whatever
+/// else changed on it would be lost. When an unmapped operation has exactly
+/// the method and path of one baseline operation that is now missing, and no
+/// other unmapped operation shares them, it is taken to be that operation.
+pub fn pair_reworded(baseline: &Snapshot, upstream: &mut Snapshot) -> Vec<String> {
+    let mut notes = Vec::new();
+    let keys: Vec<String> = upstream.unmapped.keys().cloned().collect();
+    for key in keys {
+        let Some(candidate) = upstream.unmapped.get(&key) else {
+            continue;
+        };
+        let same_place =
+            |o: &model::Operation| o.method == candidate.method && o.path == candidate.path;
+        let missing: Vec<&String> = baseline
+            .operations
+            .iter()
+            .filter(|(id, o)| !upstream.operations.contains_key(*id) && same_place(o))
+            .map(|(id, _)| id)
+            .collect();
+        let rivals = upstream.unmapped.values().filter(|o| same_place(o)).count();
+        if let ([id], 1) = (missing.as_slice(), rivals) {
+            let id = (*id).clone();
+            if let Some(operation) = upstream.unmapped.remove(&key) {
+                notes.push(format!(
+                    "{id}: the upstream reworded its summary to {:?}; matched by method and path (add the new summary to TABLE in xtask/src/mapping.rs)",
+                    operation.summary
+                ));
+                upstream.operations.insert(id, operation);
+            }
+        }
+    }
+    notes
 }
 
 /// Remarks about the mapping table and our spec's coverage; never drift.

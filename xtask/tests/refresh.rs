@@ -182,17 +182,14 @@ fn version_bump_with_one_operation_and_one_property() {
         "{report}"
     );
 
-    // Through the command line: exit 1, the report printed, spec untouched,
-    // the retrieval recorded but the baseline kept.
+    // Through the command line: exit 1, the report printed, and nothing in
+    // the tree changed (a report-only run writes only its report).
+    let before = workspace.read("upstream.json");
     let (code, out, err) = workspace.cli(&["--from", &url]);
     assert_eq!(code, 1, "{err}");
     assert!(out.contains("property added: device.firmwareVersion: string"));
     assert_eq!(workspace.read("spec.yaml"), SPEC);
-    let record = UpstreamRecord::read(&workspace.path("upstream.json")).unwrap();
-    assert_eq!(record.retrieved.version, "1.1.0");
-    assert_eq!(record.retrieved.source, url);
-    assert_eq!(record.retrieved.date.len(), 10);
-    assert_eq!(record.baseline.version, "1.0.0");
+    assert_eq!(workspace.read("upstream.json"), before);
 }
 
 #[test]
@@ -396,25 +393,19 @@ fn apply_merges_only_additive_changes() {
     );
 
     let spec = workspace.read("spec.yaml");
-    // Only insertions, plus the recorded x-upstream values and the one enum
-    // that grew: comments, folded text and everything else are as they were.
+    // Only insertions plus the one enum that grew: comments, folded text and
+    // everything else are as they were. info.x-upstream keeps the baseline's
+    // version, because two items are left for a person.
     let (removed, added) = line_diff(SPEC, &spec);
     assert_eq!(
         removed,
-        vec![
-            "    version: 1.0.0".to_string(),
-            format!("    sha256: {}", xtask::fetch::sha256_hex(V1.as_bytes())),
-            "          enum: [string, number]".to_string(),
-        ],
+        vec!["          enum: [string, number]".to_string()]
     );
-    let sha = xtask::fetch::sha256_hex(v2.as_bytes());
     assert_eq!(
         added,
         vec![
-            "    version: 1.1.0".to_string(),
-            format!("    sha256: {sha}"),
             // getDeviceAttribute's new optional parameter
-            "        - name: includeSystem".into(),
+            "        - name: includeSystem".to_string(),
             "          in: query".into(),
             "          description: Whether to include system settings".into(),
             "          schema:".into(),
@@ -452,11 +443,87 @@ fn apply_merges_only_additive_changes() {
     );
     xtask::codegen::generate(document).unwrap();
 
-    // The baseline moved to v2: the next run reports no drift.
+    // The baseline did not move past the items for a person: the next run
+    // reports them again, and what was merged as already in our spec.
     let record = UpstreamRecord::read(&workspace.path("upstream.json")).unwrap();
-    assert_eq!(record.baseline.version, "1.1.0");
-    let (code, out, _) = workspace.cli(&["--from", &url]);
-    assert_eq!(code, 0, "{out}");
+    assert_eq!(record.baseline.version, "1.0.0");
+    assert!(outcome
+        .markdown
+        .contains("--apply kept the baseline at 1.0.0"));
+    let again = refresh::refresh(&workspace.options(&url, false)).unwrap();
+    assert_eq!(again.exit_code(), 1);
+    let person_again: Vec<String> = again
+        .assessments
+        .iter()
+        .filter(|a| matches!(a.action, xtask::apply::Action::Person(_)))
+        .map(|a| a.change.to_string())
+        .collect();
+    assert_eq!(person_again, person);
+    assert!(again
+        .markdown
+        .contains("- property added: device.firmwareVersion: string\n  - our spec has it"));
+}
+
+#[test]
+fn new_required_property_is_for_a_person_not_merged_as_optional() {
+    let workspace = Workspace::new("required");
+    let server = MockServer::start();
+    let v2 = replace_once(
+        V1,
+        "          default: csv\n      additionalProperties: false\n",
+        "          default: csv\n        priority:\n          type: string\n      additionalProperties: false\n      required:\n      - priority\n",
+    );
+    let url = serve(&server, &v2);
+    let outcome = refresh::refresh(&workspace.options(&url, true)).unwrap();
+    assert_eq!(outcome.merged, Some(0), "{}", outcome.markdown);
+    assert!(outcome.markdown.contains("- property added: devicesExportPayloadCountPost.priority: string\n  - new and required"), "{}", outcome.markdown);
+    assert!(
+        outcome
+            .markdown
+            .contains("- now required: devicesExportPayloadCountPost.priority"),
+        "{}",
+        outcome.markdown
+    );
+    assert_eq!(workspace.read("spec.yaml"), SPEC);
+}
+
+#[test]
+fn openapi_version_change_is_reported() {
+    let workspace = Workspace::new("openapi31");
+    let server = MockServer::start();
+    let url = serve(
+        &server,
+        &replace_once(V1, "openapi: 3.0.3", "openapi: 3.1.0"),
+    );
+    let outcome = refresh::refresh(&workspace.options(&url, false)).unwrap();
+    assert_eq!(
+        outcome.changes,
+        vec![Change::OpenApiVersion {
+            from: "3.0.3".into(),
+            to: "3.1.0".into()
+        }]
+    );
+    assert!(
+        outcome
+            .markdown
+            .contains("## For a person\n\n- OpenAPI version 3.0.3 → 3.1.0\n"),
+        "{}",
+        outcome.markdown
+    );
+    assert_eq!(outcome.exit_code(), 1);
+}
+
+#[test]
+fn a_local_path_is_recorded_by_its_name_only() {
+    let workspace = Workspace::new("recorded");
+    let local = workspace.path("upstream-v1.yml");
+    refresh::baseline(local.to_str().unwrap(), None, &workspace.paths()).unwrap();
+    let record = UpstreamRecord::read(&workspace.path("upstream.json")).unwrap();
+    assert_eq!(record.retrieved.source, "upstream-v1.yml");
+    assert_eq!(record.baseline.source, "upstream-v1.yml");
+    assert!(!workspace
+        .read("upstream.json")
+        .contains(&workspace.dir.display().to_string()));
 }
 
 #[test]
@@ -474,28 +541,56 @@ fn apply_without_drift_changes_nothing() {
 }
 
 #[test]
-fn unknown_operation_is_unmapped_not_matched_by_path() {
-    let workspace = Workspace::new("unmapped");
+fn reworded_summary_keeps_the_operation_and_its_new_parameter() {
+    let workspace = Workspace::new("reworded");
     let server = MockServer::start();
-    // Same method and path as the attribute GET, but a summary we do not
-    // know: it must not be taken for getDeviceAttribute.
+    // The attribute GET's summary is reworded and it gains a parameter: it
+    // must stay getDeviceAttribute (same method and path, the old one gone),
+    // so that the new parameter is reported.
     let v2 = replace_once(
         V1,
         "      summary: Retrieves Information on a Device Attribute\n",
-        "      summary: Returns the Attribute History\n",
+        "      summary: Returns One Attribute of a Device\n",
+    );
+    let v2 = replace_once(
+        &v2,
+        "      - name: name\n        in: path\n        required: true\n        schema:\n          type: string\n",
+        "      - name: name\n        in: path\n        required: true\n        schema:\n          type: string\n      - name: includeSystem\n        in: query\n        schema:\n          type: string\n",
     );
     let url = serve(&server, &v2);
     let outcome = refresh::refresh(&workspace.options(&url, false)).unwrap();
     assert_eq!(
         outcome.changes,
-        vec![
-            Change::OperationRemoved {
-                op: "getDeviceAttribute".into()
-            },
-            Change::UnmappedAdded {
-                key: "GET /applications/{applicationId}/devices/{deviceId}/attributes/{name} \"Returns the Attribute History\"".into()
-            },
-        ]
+        vec![Change::ParamAdded {
+            op: "getDeviceAttribute".into(),
+            param: "query:includeSystem".into(),
+            ty: "string".into(),
+            required: false,
+        }]
+    );
+    assert!(outcome.notes.iter().any(|n| n.starts_with(
+        "getDeviceAttribute: the upstream reworded its summary to \"Returns One Attribute of a Device\""
+    )), "{:?}", outcome.notes);
+}
+
+#[test]
+fn unknown_operation_beside_a_known_one_is_unmapped() {
+    let workspace = Workspace::new("unmapped");
+    let server = MockServer::start();
+    // A new summary at a path whose known operation is still there: it is a
+    // different operation, reported as unmapped.
+    let v2 = replace_once(
+        V1,
+        "  /applications/{applicationId}/devices:\n",
+        "  /applications/{applicationId}/devices/{deviceId}/history:\n    get:\n      summary: Returns the Attribute History\n      responses:\n        '200':\n          description: History\n  /applications/{applicationId}/devices:\n",
+    );
+    let url = serve(&server, &v2);
+    let outcome = refresh::refresh(&workspace.options(&url, false)).unwrap();
+    assert_eq!(
+        outcome.changes,
+        vec![Change::UnmappedAdded {
+            key: "GET /applications/{applicationId}/devices/{deviceId}/history \"Returns the Attribute History\"".into()
+        }]
     );
 }
 
