@@ -100,7 +100,7 @@ fn api_snapshot_check_detects_staleness() {
         "get_device_attribute: GET /applications/{applicationId}/devices/{deviceId}/attributes/{name}\n  .application_id(String)\n  .device_id(String)\n  .name(String)\n"
     ), "{text}");
     assert!(
-        text.contains("struct Device\n  creation_date: Option<DateTime<Utc>>\n"),
+        text.contains("struct Device\n  creation_date: Option<crate::timestamp::Timestamp>\n"),
         "{text}"
     );
     assert!(
