@@ -5,8 +5,10 @@ use crate::retry::RetryPolicy;
 use crate::transport::Transport;
 use crate::Client;
 use reqwest::header::HeaderValue;
+use rustls::crypto::CryptoProvider;
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Losant's public API.
@@ -23,6 +25,7 @@ pub struct ClientBuilder {
     losant_domain: Option<String>,
     retry: RetryPolicy,
     http: Option<reqwest::Client>,
+    tls_provider: Option<Arc<CryptoProvider>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -39,6 +42,13 @@ impl fmt::Debug for ClientBuilder {
                 "http",
                 &self.http.as_ref().map(|_| "caller's reqwest::Client"),
             )
+            .field(
+                "tls_provider",
+                &self
+                    .tls_provider
+                    .as_ref()
+                    .map(|_| "caller's CryptoProvider"),
+            )
             .finish()
     }
 }
@@ -54,6 +64,7 @@ impl Default for ClientBuilder {
             losant_domain: None,
             retry: RetryPolicy::standard(),
             http: None,
+            tls_provider: None,
         }
     }
 }
@@ -126,6 +137,13 @@ impl ClientBuilder {
         self
     }
 
+    /// The rustls crypto provider for HTTPS, instead of the crate feature's
+    /// (`rustls-ring` by default, `rustls-aws-lc`); see [`crate::tls`].
+    pub fn tls_provider(mut self, provider: Arc<CryptoProvider>) -> Self {
+        self.tls_provider = Some(provider);
+        self
+    }
+
     /// Checks the settings and builds the client. No request is made.
     pub fn build(self) -> Result<Client, Error> {
         let base_url = self.base_url.trim_end_matches('/').to_string();
@@ -152,12 +170,11 @@ impl ClientBuilder {
         let http = match self.http {
             Some(http) => http,
             None => {
-                // reqwest is built without a default crypto provider (to avoid
-                // aws-lc's C build); install ring unless the program chose one.
-                let _ = rustls::crypto::ring::default_provider().install_default();
+                let tls = crate::tls::client_config(self.tls_provider, &[b"http/1.1"])?;
                 reqwest::Client::builder()
                     .user_agent(self.user_agent)
                     .connect_timeout(self.connect_timeout)
+                    .tls_backend_preconfigured(tls)
                     .build()
                     .map_err(|source| Error::Transport { source })?
             }

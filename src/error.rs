@@ -135,6 +135,14 @@ pub enum Error {
         topic: String,
     },
 
+    /// TLS could not be set up (no crypto provider, or one without a safe
+    /// protocol version).
+    #[error("TLS setup failed: {reason}")]
+    Tls {
+        /// What is missing or wrong.
+        reason: String,
+    },
+
     /// A failure that fits no other kind (for example, an unknown status).
     #[error("{0}")]
     Other(String),

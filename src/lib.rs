@@ -5,6 +5,7 @@ mod generated;
 pub use generated::*;
 
 pub mod auth;
+mod backoff;
 pub mod config;
 pub mod error;
 pub mod handles;
@@ -21,9 +22,11 @@ mod state;
 mod state_value;
 mod tags;
 mod timestamp;
+pub mod tls;
 mod transport;
 pub mod wire;
 
+pub use backoff::Backoff;
 pub use config::ClientBuilder;
 pub use error::Error;
 pub use handles::{ApplicationHandle, DeviceHandle, DeviceRecipeHandle};

@@ -1,11 +1,12 @@
 //! When and how long to wait before sending a request again.
 
+use crate::backoff::Backoff;
 use reqwest::{Method, StatusCode};
 use std::time::Duration;
 
 /// Retry settings. The default is the standard policy: 3 attempts in all,
-/// exponential backoff with full jitter starting at 100 ms and capped at 5 s,
-/// and a server's `Retry-After` honoured up to 60 s.
+/// [`Backoff`] from 100 ms (waits of 50–100 ms, then 100–200 ms, …) capped
+/// at 5 s, and a server's `Retry-After` honoured up to 60 s.
 ///
 /// Retried: HTTP 429, 502, 503 and 504 for idempotent methods (GET, PUT,
 /// PATCH, DELETE), and failures to connect for every method, since then the
@@ -16,10 +17,8 @@ use std::time::Duration;
 pub struct RetryPolicy {
     /// Attempts in all, the first included; 1 disables retries.
     pub max_attempts: u32,
-    /// Upper bound of the first backoff; doubled for each further retry.
-    pub initial_backoff: Duration,
-    /// Cap of any computed backoff.
-    pub max_backoff: Duration,
+    /// The wait between attempts when the server names none.
+    pub backoff: Backoff,
     /// The longest `Retry-After` still waited for; a longer one is returned
     /// to the caller as [`crate::Error::RateLimited`] at once.
     pub max_retry_after: Duration,
@@ -36,8 +35,7 @@ impl RetryPolicy {
     pub fn standard() -> Self {
         Self {
             max_attempts: 3,
-            initial_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_secs(5),
+            backoff: Backoff::new(Duration::from_millis(100), Duration::from_secs(5)),
             max_retry_after: Duration::from_secs(60),
         }
     }
@@ -56,15 +54,9 @@ impl RetryPolicy {
         self
     }
 
-    /// Sets the upper bound of the first backoff.
-    pub fn with_initial_backoff(mut self, backoff: Duration) -> Self {
-        self.initial_backoff = backoff;
-        self
-    }
-
-    /// Sets the cap of any computed backoff.
-    pub fn with_max_backoff(mut self, backoff: Duration) -> Self {
-        self.max_backoff = backoff;
+    /// Sets the wait between attempts.
+    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
         self
     }
 
@@ -72,16 +64,6 @@ impl RetryPolicy {
     pub fn with_max_retry_after(mut self, limit: Duration) -> Self {
         self.max_retry_after = limit;
         self
-    }
-
-    /// The wait before retry number `retry` (1 for the first retry): a random
-    /// duration up to `initial_backoff * 2^(retry-1)`, capped.
-    pub(crate) fn backoff(&self, retry: u32) -> Duration {
-        let ceiling = self
-            .initial_backoff
-            .saturating_mul(1u32 << retry.saturating_sub(1).min(20))
-            .min(self.max_backoff);
-        ceiling.mul_f64(fastrand::f64())
     }
 
     /// Whether (and after how long) to send again after attempt `attempt`.
@@ -95,13 +77,13 @@ impl RetryPolicy {
             return None;
         }
         match outcome {
-            Err(error) if error.is_connect() => Some(self.backoff(attempt)),
+            Err(error) if error.is_connect() => Some(self.backoff.delay(attempt)),
             Err(_) => None,
             Ok(response) if is_idempotent(method) && is_transient(response.status()) => {
                 match retry_after(response.headers()) {
                     Some(wait) if wait > self.max_retry_after => None,
                     Some(wait) => Some(wait),
-                    None => Some(self.backoff(attempt)),
+                    None => Some(self.backoff.delay(attempt)),
                 }
             }
             Ok(_) => None,

@@ -39,10 +39,10 @@
 //! # Ok(()) }
 //! ```
 
+use crate::backoff::Backoff;
 use crate::error::{decode, from_raw, Error};
 use crate::handles::DeviceHandle;
 use crate::ids::{ApplicationId, DeviceId};
-use crate::retry::RetryPolicy;
 use crate::transport::with_extra_headers;
 use crate::{types, Client};
 use bytes::Bytes;
@@ -82,11 +82,9 @@ pub struct StreamOptions {
     /// [`Error::StreamLost`]; 0 never reconnects. The count starts again
     /// once a connection delivers data.
     pub max_reconnects: u32,
-    /// Upper bound of the first reconnection's random wait; doubled for each
-    /// further attempt.
-    pub initial_backoff: Duration,
-    /// Cap of any reconnection wait, a server's `Retry-After` included.
-    pub max_backoff: Duration,
+    /// The wait before each reconnection; its cap also bounds a server's
+    /// `Retry-After`.
+    pub backoff: Backoff,
     /// An event id to resume after, sent as `Last-Event-ID` on the first
     /// connection (later connections send the last id the server gave).
     pub last_event_id: Option<String>,
@@ -98,8 +96,7 @@ impl Default for StreamOptions {
             keep_alive: Duration::from_secs(10),
             read_timeout: None,
             max_reconnects: 5,
-            initial_backoff: Duration::from_secs(1),
-            max_backoff: Duration::from_secs(30),
+            backoff: Backoff::new(Duration::from_secs(1), Duration::from_secs(30)),
             last_event_id: None,
         }
     }
@@ -125,10 +122,9 @@ impl StreamOptions {
         self
     }
 
-    /// Sets the bound of the first reconnection wait and the cap of all.
-    pub fn with_backoff(mut self, initial: Duration, max: Duration) -> Self {
-        self.initial_backoff = initial;
-        self.max_backoff = max;
+    /// Sets the wait before each reconnection.
+    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
         self
     }
 
@@ -235,9 +231,7 @@ impl<'a> DeviceHandle<'a> {
         let machine = Machine {
             target,
             max_reconnects: options.max_reconnects,
-            backoff: RetryPolicy::standard()
-                .with_initial_backoff(options.initial_backoff)
-                .with_max_backoff(options.max_backoff),
+            backoff: options.backoff,
             last_event_id: options.last_event_id,
             connection: None,
             started: false,
@@ -420,7 +414,7 @@ where
 struct Machine<T> {
     target: Target,
     max_reconnects: u32,
-    backoff: RetryPolicy,
+    backoff: Backoff,
     /// Sent as `Last-Event-ID` on the next connection.
     last_event_id: Option<String>,
     connection: Option<Connection>,
@@ -481,9 +475,9 @@ impl<T: DeserializeOwned> Machine<T> {
                     });
                 }
                 self.reconnects += 1;
-                let mut wait = self.backoff.backoff(self.reconnects);
+                let mut wait = self.backoff.delay(self.reconnects);
                 if let Some(asked) = self.retry_after.take() {
-                    wait = wait.max(asked.min(self.backoff.max_backoff));
+                    wait = wait.max(asked.min(self.backoff.max));
                 }
                 tracing::warn!(
                     operation = self.target.kind.operation(),

@@ -22,7 +22,7 @@ use common::{APP, DEVICE, RECIPE, TOKEN};
 use faulty::{serve, Fault, REFUSED};
 use futures::future::{join_all, BoxFuture};
 use losant_device::types::{DeviceCommand, DeviceState};
-use losant_device::{Client, ClientBuilder, Error, RetryPolicy};
+use losant_device::{Backoff, Client, ClientBuilder, Error, RetryPolicy};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -441,9 +441,10 @@ enum Retried {
 
 /// The policy under test: the standard one with a tiny backoff.
 fn policy() -> RetryPolicy {
-    RetryPolicy::standard()
-        .with_initial_backoff(Duration::from_millis(1))
-        .with_max_backoff(Duration::from_millis(5))
+    RetryPolicy::standard().with_backoff(Backoff::new(
+        Duration::from_millis(1),
+        Duration::from_millis(5),
+    ))
 }
 
 const ATTEMPTS: usize = 3;

@@ -10,7 +10,7 @@ use futures::{StreamExt, TryStreamExt};
 use httpmock::prelude::*;
 use losant_device::query::{DeviceQuery, Field, TagMatch};
 use losant_device::types::{DeviceCommand, DeviceState};
-use losant_device::{Client, Error, RetryPolicy};
+use losant_device::{Backoff, Client, Error, RetryPolicy};
 use scripted::{serve, Answer};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -179,7 +179,10 @@ fn scripted_client(base_url: &str, policy: RetryPolicy) -> Client {
 }
 
 fn fast_retries() -> RetryPolicy {
-    RetryPolicy::standard().with_initial_backoff(Duration::from_millis(5))
+    RetryPolicy::standard().with_backoff(Backoff::new(
+        Duration::from_millis(5),
+        Duration::from_secs(5),
+    ))
 }
 
 #[tokio::test]
@@ -666,4 +669,15 @@ async fn an_undocumented_success_status_still_yields_the_answer() {
         .await
         .unwrap();
     assert_eq!(created.name.as_deref(), Some("My Device"));
+}
+
+#[test]
+fn building_a_client_leaves_the_process_tls_provider_alone() {
+    // An application that installs its own provider later must still be able to.
+    let client = Client::builder()
+        .base_url("https://api.losant.com")
+        .build()
+        .expect("builds with the crate feature's provider");
+    drop(client);
+    assert!(rustls::crypto::CryptoProvider::get_default().is_none());
 }

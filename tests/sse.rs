@@ -9,7 +9,7 @@ use common::{APP, DEVICE, TOKEN};
 use futures::{Stream, StreamExt};
 use losant_device::sse::{Event, StreamOptions};
 use losant_device::types::{DeviceCommand, DeviceState, StateValue};
-use losant_device::{Client, DeviceHandle, Error, RetryPolicy};
+use losant_device::{Backoff, Client, DeviceHandle, Error, RetryPolicy};
 use sse_server::{event, keep_alive, serve, End, Reply};
 use std::time::Duration;
 
@@ -35,7 +35,10 @@ fn device(client: &Client) -> DeviceHandle<'_> {
 fn options() -> StreamOptions {
     StreamOptions::default()
         .with_keep_alive(Duration::from_secs(7))
-        .with_backoff(Duration::from_millis(5), Duration::from_millis(20))
+        .with_backoff(Backoff::new(
+            Duration::from_millis(5),
+            Duration::from_millis(20),
+        ))
 }
 
 fn state(temp: i64) -> String {

@@ -457,28 +457,9 @@ impl ConnectionBuilder {
     }
 }
 
-/// rustls with ring, the system's root certificates, or the webpki roots
-/// when none can be loaded. The provider is given explicitly, so no process
-/// default is needed.
+/// The crate's TLS setup (see [`crate::tls`]); MQTT offers no ALPN.
 fn default_tls_config() -> Result<rustls::ClientConfig, Error> {
-    let mut roots = rustls::RootCertStore::empty();
-    let native = rustls_native_certs::load_native_certs();
-    for error in &native.errors {
-        tracing::debug!(%error, "skipping a system root certificate source");
-    }
-    let (added, ignored) = roots.add_parsable_certificates(native.certs);
-    tracing::debug!(added, ignored, "loaded system root certificates");
-    if roots.is_empty() {
-        tracing::debug!("no system root certificates; using the webpki roots");
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|error| Error::Other(format!("TLS setup failed: {error}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(config)
+    crate::tls::client_config(None, &[])
 }
 
 fn command_topic(device: &DeviceId) -> String {
