@@ -34,6 +34,10 @@
 //!    list is dropped (the descriptions name the known values). String enums
 //!    stay enums and are opened in the generated code instead (see
 //!    [`super::open_enums`]).
+//! 8. **Parameter bounds are checked by the SDK.** typify would turn an
+//!    integer parameter with `minimum: 1` into a `NonZeroU64` argument;
+//!    the bounds are dropped here and checked, with the parameter's name,
+//!    by each builder's `check()` (see [`super::builders`]).
 
 use super::load::{deref, HTTP_METHODS};
 use super::wire_table::{is_structured, HYPERMEDIA_PARAMS};
@@ -46,6 +50,7 @@ pub const JSON_TEXT_EXTENSION: &str = "x-json-text-of";
 
 pub fn for_progenitor(mut document: Value) -> Result<Value> {
     inline_parameter_refs(&mut document);
+    drop_parameter_bounds(&mut document)?;
     query_params_as_json_text(&mut document)?;
     single_success_type(&mut document)?;
     drop_error_responses(&mut document)?;
@@ -80,6 +85,21 @@ fn inline_parameter_refs(document: &mut Value) {
         Ok(())
     })
     .ok();
+}
+
+fn drop_parameter_bounds(document: &mut Value) -> Result<()> {
+    for_each_operation(document, |_, operation| {
+        let parameters = operation
+            .get_mut("parameters")
+            .and_then(Value::as_array_mut);
+        for parameter in parameters.into_iter().flatten() {
+            if let Some(schema) = parameter.get_mut("schema").and_then(Value::as_object_mut) {
+                schema.remove("minimum");
+                schema.remove("maximum");
+            }
+        }
+        Ok(())
+    })
 }
 
 fn query_params_as_json_text(document: &mut Value) -> Result<()> {

@@ -7,24 +7,25 @@
 //! Pipeline: [`load`] reads and checks the YAML, [`wire_table`] records the
 //! wire facts progenitor cannot express, [`adapt`] rewrites the few constructs
 //! progenitor cannot consume, [`settings`] wires our hand-written types into
-//! the generator, [`generate`] runs progenitor, [`into_future`] makes the
-//! builders awaitable, [`setter_errors`] keeps the reason a setter
-//! rejected its value, [`open_enums`] lets every string enum hold values
+//! the generator, [`generate`] runs progenitor, [`builders`] gives every
+//! request builder typed argument errors and a `send()` (and `.await`)
+//! that returns `crate::Error`, [`open_enums`] lets every string enum hold values
 //! the spec does not list, [`untagged`] decodes "one of" shapes by their
 //! first token, and [`types_module`] keeps generated structs open to new
 //! fields. [`samples`] writes the tolerance test's sample answers. [`mock`] generates the optional typed httpmock
 //! expectations (the crate's `mock` feature).
 
 pub mod adapt;
-pub mod into_future;
+pub mod builders;
 pub mod load;
 pub mod mock;
 pub mod open_enums;
 pub mod samples;
-pub mod setter_errors;
 pub mod settings;
+pub mod surface;
 pub mod types_module;
 pub mod untagged;
+pub mod wire_facts;
 pub mod wire_table;
 
 use std::fmt;
@@ -76,6 +77,7 @@ pub fn generate(document: serde_json::Value) -> Result<Generated> {
         .ok_or_else(|| CodegenError("spec has no info.version".into()))?;
     let operations = wire_table::render(api_version, &wire_table::collect(&document)?)?;
     let tolerance = samples::render(&document)?;
+    let arguments = builders::collect(&document)?;
     let adapted = adapt::for_progenitor(document)?;
     let spec: openapiv3::OpenAPI = serde_json::from_value(adapted)
         .map_err(|e| CodegenError(format!("spec is not a valid OpenAPI 3.0 document: {e}")))?;
@@ -85,8 +87,8 @@ pub fn generate(document: serde_json::Value) -> Result<Generated> {
         .map_err(|e| CodegenError(format!("progenitor rejected the spec: {e}")))?;
 
     let mut client = parse_tokens(tokens)?;
-    into_future::add_impls(&mut client)?;
-    setter_errors::keep_reasons(&mut client)?;
+    builders::rewrite(&mut client, &arguments)?;
+    surface::hide_internals(&mut client)?;
     let open_enums = open_enums::open(&mut client)?;
     untagged::dispatch_on_first_token(&mut client, &open_enums)?;
     types_module::optional_extra_fields(&mut client)?;

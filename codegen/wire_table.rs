@@ -1,25 +1,14 @@
 //! Per-operation wire facts that progenitor's generated code does not keep:
 //! the API's query parameter order (progenitor sorts them by name), how each
 //! parameter is encoded, and which operations stream. The request hook in
-//! `src/hooks.rs` reads the table rendered here.
+//! `src/transport` reads the table rendered here.
 
 use super::load::{self, deref, Operation};
 use super::{fail, Result};
 use heck::ToSnakeCase;
 use serde_json::Value;
 
-/// Losant's hypermedia switches, sent first on every non-streaming request.
-pub const HYPERMEDIA_PARAMS: [&str; 3] = ["_actions", "_links", "_embedded"];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QueryStyle {
-    /// A scalar sent as is.
-    Plain,
-    /// An object sent as one parameter holding compact JSON text.
-    JsonText,
-    /// An array or object expanded into numbered brackets.
-    Indexed,
-}
+pub use super::wire_facts::{QueryStyle, HYPERMEDIA_PARAMS};
 
 #[derive(Debug)]
 pub struct OperationWire {

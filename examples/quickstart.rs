@@ -93,7 +93,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     match device.attribute("no-such-attribute".parse()?).await {
         Err(Error::Api { status, kind, .. }) => {
-            println!("reading a missing attribute: HTTP {status} {kind}")
+            println!("reading a missing attribute: HTTP {status} {kind:?}")
         }
         other => println!("reading a missing attribute: {other:?}"),
     }

@@ -7,10 +7,13 @@ use crate::ids::{ApplicationId, DeviceId};
 use crate::types::{DeviceClass, DeviceTokenScope};
 use crate::{Client, Error};
 use secrecy::{ExposeSecret, SecretString};
+
+mod tokens;
 use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
+use std::sync::Arc;
 
 /// The body of `POST /auth/device`.
 #[derive(Clone, Serialize)]
@@ -114,6 +117,11 @@ impl Client {
     /// it. Await the returned value; set a token lifetime or narrower scopes
     /// on it first if needed.
     ///
+    /// The client logs in again by itself: shortly before the token expires
+    /// (when the token says when, or a `token_ttl` was asked for), and once
+    /// whenever Losant answers HTTP 401. Neither the access secret nor any
+    /// token appears in its errors or `Debug` output.
+    ///
     /// ```no_run
     /// # async fn demo() -> Result<(), losant_device::Error> {
     /// use losant_device::Client;
@@ -166,13 +174,13 @@ impl DeviceLogin {
     }
 
     async fn login(self) -> Result<Client, Error> {
-        let anonymous = self.settings.clone().build()?;
-        let authed = anonymous
-            .request_device_token()
-            .body(self.credentials)
-            .await?;
+        let secret = self.credentials.secret.clone();
+        let anonymous = self.settings.clone().redact(secret.clone()).build()?;
+        let first = tokens::issue(&anonymous, &self.credentials).await?;
+        let source = tokens::DeviceTokenSource::new(anonymous, self.credentials, first);
         self.settings
-            .token(authed.token.expose_secret().to_string())
+            .redact(secret)
+            .token_source(Arc::new(source))
             .build()
     }
 }

@@ -1,29 +1,38 @@
 //! The one error type of the crate.
+//!
+//! Every failure is one [`Error`] variant with typed fields: Losant's
+//! answer ([`Error::Api`], with its error kind), bad input caught before
+//! any I/O ([`Error::InvalidInput`], naming the parameter as Losant does),
+//! the network, the limits this crate enforces, and the event streams.
+//! No text in an error shows the client's token or a device secret, even
+//! when a server echoes them.
 
-use crate::types;
-use progenitor_client::ResponseValue;
+mod answer;
+mod redact;
+mod rejected;
+
+pub(crate) use answer::{decode, finish, from_raw};
+pub(crate) use redact::Secrets;
+pub(crate) use rejected::{check_range, Rejected};
+
+use crate::types::ApiErrorKind;
 use reqwest::StatusCode;
-use serde::de::DeserializeOwned;
-use std::fmt;
 use std::time::Duration;
-
-/// How many bytes of an undecodable body an error keeps.
-const EXCERPT_LEN: usize = 200;
 
 /// Everything that can go wrong talking to Losant.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// Losant answered with an error status and (usually) its error body.
-    #[error("Losant answered HTTP {status} ({kind}): {message}. {}", api_hint(*status))]
+    /// Losant answered with an error status.
+    #[error("Losant answered HTTP {status}{}: {message}. {}", kind_text(kind.as_ref()), api_hint(*status))]
     Api {
         /// The HTTP status.
         status: StatusCode,
-        /// Losant's error `type`, e.g. `NotFound` or `Validation`; empty when
-        /// the body had none.
-        kind: String,
-        /// Losant's error `message`, or an excerpt of a body that was not a
-        /// Losant error.
+        /// Losant's error `type` (`NotFound`, `Validation`, …; an unknown
+        /// one is kept as `ApiErrorKind::Unknown`), when the body had one.
+        kind: Option<ApiErrorKind>,
+        /// Losant's error `message`, or the start of a body that was not a
+        /// Losant error (at most 200 bytes).
         message: String,
     },
 
@@ -37,20 +46,32 @@ pub enum Error {
     },
 
     /// An argument was rejected before anything was sent.
-    #[error("invalid {parameter}: {reason}")]
+    #[error("invalid {parameter}{}: {reason}", value_text(value.as_deref()))]
     InvalidInput {
-        /// The parameter at fault.
+        /// The parameter as Losant names it (`deviceId`, `perPage`, `body`).
         parameter: String,
-        /// What is wrong with it, including the rejected value.
+        /// What is wrong with it.
         reason: String,
+        /// The rejected value as text, when there is one to show; secrets
+        /// show as `** redacted **`.
+        value: Option<String>,
     },
 
-    /// No complete answer within the configured timeout.
-    #[error("the request to Losant timed out; raise the client's request timeout or retry later")]
+    /// One attempt got no complete answer in time (the connect timeout or
+    /// the request timeout).
+    #[error("the request to Losant timed out; raise the client's timeouts or retry later")]
     Timeout {
         /// The underlying failure.
         #[source]
         source: reqwest::Error,
+    },
+
+    /// The whole call, retries and waits included, took longer than the
+    /// client's operation timeout.
+    #[error("the call to Losant did not finish within the operation timeout of {limit:?}")]
+    OperationTimeout {
+        /// The operation timeout in effect.
+        limit: Duration,
     },
 
     /// The connection failed (DNS, TCP, TLS, reset) or the body was cut off.
@@ -59,6 +80,35 @@ pub enum Error {
         /// The underlying failure.
         #[source]
         source: reqwest::Error,
+    },
+
+    /// An answer was larger than the client's response size limit, so it
+    /// was not read.
+    #[error("the answer is larger than the limit of {limit} bytes{}; raise `max_response_bytes` if that is expected", declared_text(*declared))]
+    ResponseTooLarge {
+        /// The limit in effect, in bytes.
+        limit: u64,
+        /// The size the server declared (`Content-Length`), if it did.
+        declared: Option<u64>,
+    },
+
+    /// The server answered with a redirect. Losant's API does not redirect,
+    /// so this usually means a proxy or captive portal, or a wrong base URL.
+    #[error("the server redirected the request (HTTP {status}) to {location:?}; check the base URL and any proxy")]
+    Redirected {
+        /// The redirect status.
+        status: StatusCode,
+        /// Where it pointed, if it said.
+        location: Option<String>,
+    },
+
+    /// A status that is neither success, redirect nor error (1xx).
+    #[error("{operation}: unexpected HTTP status {status}")]
+    UnexpectedStatus {
+        /// The operation, e.g. `get_device`.
+        operation: String,
+        /// The status.
+        status: StatusCode,
     },
 
     /// A success answer whose body does not match what the operation returns.
@@ -70,8 +120,28 @@ pub enum Error {
         path: String,
         /// What the decoder expected.
         message: String,
-        /// The first bytes of the body.
+        /// The first bytes of the body (none for the device login answer,
+        /// which holds a token).
         excerpt: String,
+    },
+
+    /// A page stream stopped because the server's pages do not add up.
+    #[error("{operation}: stopped paging: {problem}")]
+    Pagination {
+        /// The list operation.
+        operation: String,
+        /// What was wrong.
+        problem: crate::pagination::PageProblem,
+    },
+
+    /// An event stream connection failed or broke a limit; the stream
+    /// reconnects after most of these (see [`crate::sse`]).
+    #[error("the {operation} event stream failed: {failure}")]
+    EventStream {
+        /// The stream, `stateStream` or `commandStream`.
+        operation: String,
+        /// What happened.
+        failure: crate::sse::StreamFailure,
     },
 
     /// An event stream lost its connection and every reconnection attempt
@@ -80,7 +150,7 @@ pub enum Error {
     StreamLost {
         /// The stream, `stateStream` or `commandStream`.
         operation: String,
-        /// Reconnection attempts made since data last arrived.
+        /// Reconnection attempts made since an event was last accepted.
         attempts: u32,
         /// Why the last attempt (or the connection) failed.
         #[source]
@@ -142,10 +212,6 @@ pub enum Error {
         /// What is missing or wrong.
         reason: String,
     },
-
-    /// A failure that fits no other kind (for example, an unknown status).
-    #[error("{0}")]
-    Other(String),
 }
 
 fn api_hint(status: StatusCode) -> &'static str {
@@ -159,6 +225,20 @@ fn api_hint(status: StatusCode) -> &'static str {
         500..=599 => "Losant had a problem; try again later",
         _ => "See Losant's message",
     }
+}
+
+fn value_text(value: Option<&str>) -> String {
+    value.map(|value| format!(" {value:?}")).unwrap_or_default()
+}
+
+fn kind_text(kind: Option<&ApiErrorKind>) -> String {
+    kind.map(|kind| format!(" ({kind})")).unwrap_or_default()
+}
+
+fn declared_text(declared: Option<u64>) -> String {
+    declared
+        .map(|size| format!(" (it declared {size} bytes)"))
+        .unwrap_or_default()
 }
 
 fn mqtt_refused_hint(code: u8) -> &'static str {
@@ -180,44 +260,40 @@ impl Error {
         Error::InvalidInput {
             parameter: parameter.into(),
             reason: reason.into(),
+            value: None,
+        }
+    }
+
+    pub(crate) fn invalid_value(
+        parameter: impl Into<String>,
+        reason: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        Error::InvalidInput {
+            parameter: parameter.into(),
+            reason: reason.into(),
+            value: Some(value.into()),
         }
     }
 
     /// The HTTP status of an answer that caused the error, if any.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
-            Error::Api { status, .. } => Some(*status),
+            Error::Api { status, .. } | Error::Redirected { status, .. } => Some(*status),
+            Error::UnexpectedStatus { status, .. } => Some(*status),
             Error::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
             _ => None,
         }
     }
 
-    fn from_transport(source: reqwest::Error) -> Self {
+    pub(crate) fn from_transport(source: reqwest::Error) -> Self {
+        if let Some(too_large) = answer::too_large_in(&source) {
+            return too_large;
+        }
         if source.is_timeout() {
             Error::Timeout { source }
         } else {
             Error::Transport { source }
-        }
-    }
-
-    fn from_status(status: StatusCode, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Self {
-        let parsed: Option<types::Error> = serde_json::from_slice(body).ok();
-        let (kind, message) = match parsed {
-            Some(types::Error { type_, message, .. }) if type_.is_some() || message.is_some() => {
-                (type_.unwrap_or_default(), message.unwrap_or_default())
-            }
-            _ => (String::new(), excerpt(body)),
-        };
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            return Error::RateLimited {
-                retry_after: crate::retry::retry_after(headers),
-                message,
-            };
-        }
-        Error::Api {
-            status,
-            kind,
-            message,
         }
     }
 }
@@ -225,124 +301,19 @@ impl Error {
 impl From<crate::ids::InvalidId> for Error {
     fn from(error: crate::ids::InvalidId) -> Self {
         Error::InvalidInput {
-            parameter: error.kind.to_string(),
-            reason: error.to_string(),
+            parameter: error.parameter.to_string(),
+            reason: format!("expected {}", error.expected),
+            value: Some(error.value),
         }
     }
 }
 
-fn excerpt(body: &[u8]) -> String {
-    let end = body.len().min(EXCERPT_LEN);
-    String::from_utf8_lossy(&body[..end]).into_owned()
-}
-
-/// Turns what a generated `send()` returned into the answer or an [`Error`].
-///
-/// Decode failures are decoded again with `serde_path_to_error` to name the
-/// failing field; that second pass only runs on the failure path.
-pub async fn finish<T: DeserializeOwned>(
-    operation: &str,
-    result: Result<ResponseValue<T>, progenitor_client::Error<()>>,
-) -> Result<T, Error> {
-    match result {
-        Ok(value) => Ok(value.into_inner()),
-        Err(progenitor_client::Error::InvalidResponsePayload(body, error)) => {
-            match decode::<T>(operation, &body) {
-                Err(located) => Err(located),
-                // Unreachable in practice: the same bytes failed a moment ago.
-                Ok(_) => Err(Error::Decode {
-                    operation: operation.to_string(),
-                    path: ".".to_string(),
-                    message: error.to_string(),
-                    excerpt: excerpt(&body),
-                }),
-            }
-        }
-        // A success status the spec does not list (e.g. 200 where 201 is
-        // documented) still carries the answer.
-        Err(progenitor_client::Error::UnexpectedResponse(response))
-            if response.status().is_success() =>
-        {
-            let body = response.bytes().await.map_err(Error::from_transport)?;
-            decode(operation, &body)
-        }
-        Err(other) => Err(from_raw(operation, other).await),
-    }
-}
-
-/// Decodes a JSON body, naming the failing field's path on error.
-pub(crate) fn decode<T: DeserializeOwned>(operation: &str, body: &[u8]) -> Result<T, Error> {
-    let failure = |path: String, message: String| Error::Decode {
-        operation: operation.to_string(),
-        path,
-        message,
-        excerpt: excerpt(body),
-    };
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut deserializer)
-        .map_err(|error| failure(error.path().to_string(), error.inner().to_string()))?;
-    deserializer
-        .end()
-        .map_err(|error| failure(".".to_string(), error.to_string()))?;
-    Ok(value)
-}
-
-/// Maps any progenitor failure; reads the body of an error answer.
-pub(crate) async fn from_raw(operation: &str, error: progenitor_client::Error<()>) -> Error {
-    use progenitor_client::Error as Raw;
-    match error {
-        Raw::InvalidRequest(reason) => invalid_request(reason),
-        Raw::CommunicationError(source)
-        | Raw::ResponseBodyError(source)
-        | Raw::InvalidUpgrade(source) => Error::from_transport(source),
-        // Error statuses are not in the generated code (see codegen/adapt.rs),
-        // so they arrive as UnexpectedResponse with their body unread.
-        Raw::ErrorResponse(value) => Error::from_status(value.status(), value.headers(), b""),
-        Raw::InvalidResponsePayload(body, error) => Error::Decode {
-            operation: operation.to_string(),
-            path: ".".to_string(),
-            message: error.to_string(),
-            excerpt: excerpt(&body),
-        },
-        Raw::UnexpectedResponse(response) => {
-            let status = response.status();
-            let headers = response.headers().clone();
-            match response.bytes().await {
-                Err(source) => Error::from_transport(source),
-                Ok(_) if status.is_success() => {
-                    Error::Other(format!("{operation}: unexpected success status {status}"))
-                }
-                Ok(body) => Error::from_status(status, &headers, &body),
-            }
-        }
-        Raw::Custom(message) => Error::Other(message),
-    }
-}
-
-/// progenitor reports a failed argument conversion as
-/// "conversion to `T` for name failed…" and our hook as "name must …";
-/// keep the parameter name apart.
-fn invalid_request(reason: String) -> Error {
-    let reason = reason
-        .replace(" :: ", "::")
-        .replace(" < ", "<")
-        .replace(" >", ">");
-    let parameter = match reason.split_once(" for ") {
-        Some((_, rest)) => rest.split_whitespace().next(),
-        None => reason.split_whitespace().next(),
-    }
-    .unwrap_or("request")
-    .trim_end_matches(':')
-    .to_string();
-    Error::InvalidInput { parameter, reason }
-}
-
-impl fmt::Display for crate::types::Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl std::fmt::Display for crate::types::Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
             "{}: {}",
-            self.type_.as_deref().unwrap_or("Error"),
+            self.type_.as_ref().map_or("Error", |kind| kind.as_str()),
             self.message.as_deref().unwrap_or("")
         )
     }

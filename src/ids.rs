@@ -13,6 +13,9 @@ use std::str::FromStr;
 pub struct InvalidId {
     /// What was being parsed, e.g. "device id".
     pub kind: &'static str,
+    /// The parameter such a value usually fills, as Losant names it
+    /// (`deviceId`); a request builder names its own parameter instead.
+    pub parameter: &'static str,
     /// The rejected input.
     pub value: String,
     /// What a valid value looks like.
@@ -30,7 +33,7 @@ fn is_attribute_name(s: &str) -> bool {
 }
 
 macro_rules! validated_string {
-    ($(#[$doc:meta])* $name:ident, $kind:literal, $expected:literal, $check:path) => {
+    ($(#[$doc:meta])* $name:ident, $kind:literal, $parameter:literal, $expected:literal, $check:path) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(String);
@@ -42,7 +45,7 @@ macro_rules! validated_string {
                 if $check(&value) {
                     Ok(Self(value))
                 } else {
-                    Err(InvalidId { kind: $kind, value, expected: $expected })
+                    Err(InvalidId { kind: $kind, parameter: $parameter, value, expected: $expected })
                 }
             }
 
@@ -127,26 +130,26 @@ macro_rules! validated_string {
 
 validated_string!(
     /// The 24-hex-digit id of a Losant application.
-    ApplicationId, "application id", "24 hexadecimal digits", is_object_id
+    ApplicationId, "application id", "applicationId", "24 hexadecimal digits", is_object_id
 );
 validated_string!(
     /// The 24-hex-digit id of a device.
-    DeviceId, "device id", "24 hexadecimal digits", is_object_id
+    DeviceId, "device id", "deviceId", "24 hexadecimal digits", is_object_id
 );
 validated_string!(
     /// The 24-hex-digit id of a device recipe.
-    DeviceRecipeId, "device recipe id", "24 hexadecimal digits", is_object_id
+    DeviceRecipeId, "device recipe id", "deviceRecipeId", "24 hexadecimal digits", is_object_id
 );
 validated_string!(
     /// Any other 24-hex-digit Losant id (experience users and groups, …).
-    ObjectId, "object id", "24 hexadecimal digits", is_object_id
+    ObjectId, "object id", "id", "24 hexadecimal digits", is_object_id
 );
 validated_string!(
     /// A device attribute name (also used for tag keys): 1–255 characters
     /// from `0-9 a-z A-Z _ -`.
-    AttributeName, "attribute name", "1-255 characters from 0-9, a-z, A-Z, _ and -", is_attribute_name
+    AttributeName, "attribute name", "name", "1-255 characters from 0-9, a-z, A-Z, _ and -", is_attribute_name
 );
 validated_string!(
     /// A tag key: 1–255 characters from `0-9 a-z A-Z _ -`.
-    TagKey, "tag key", "1-255 characters from 0-9, a-z, A-Z, _ and -", is_attribute_name
+    TagKey, "tag key", "key", "1-255 characters from 0-9, a-z, A-Z, _ and -", is_attribute_name
 );

@@ -2,7 +2,7 @@
 #![warn(missing_docs)]
 
 mod generated;
-pub use generated::*;
+pub use generated::{builder, types, Client};
 
 pub mod auth;
 mod backoff;
@@ -23,8 +23,9 @@ mod state_value;
 mod tags;
 mod timestamp;
 pub mod tls;
+pub mod token;
 mod transport;
-pub mod wire;
+mod wire;
 
 pub use backoff::Backoff;
 pub use config::ClientBuilder;
@@ -37,7 +38,7 @@ pub use query::DeviceQuery;
 pub use retry::RetryPolicy;
 pub use state::DeviceStateOrStates;
 pub use timestamp::Timestamp;
-pub use transport::Transport;
+pub use wire::Json;
 
 /// What secrets print as.
 pub(crate) const REDACTED: &str = "** redacted **";

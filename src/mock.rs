@@ -74,17 +74,10 @@ pub use generated::{operations, MockServerExt};
 
 /// Helpers the generated code calls.
 pub(crate) mod support {
-    use crate::wire::{flatten, QueryStyle};
+    use crate::wire::{flatten, QueryStyle, HYPERMEDIA_DEFAULTS};
     use httpmock::{HttpMockRequest, Then, When};
     use serde::Serialize;
     use serde_json::Value;
-
-    /// The hypermedia switches and the value the SDK sends unless told.
-    const HYPERMEDIA_DEFAULTS: [(&str, &str); 3] = [
-        ("_actions", "false"),
-        ("_links", "true"),
-        ("_embedded", "true"),
-    ];
 
     /// The decoded query pairs of `request`, in order.
     fn query_pairs(request: &HttpMockRequest) -> Vec<(String, String)> {

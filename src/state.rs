@@ -54,8 +54,13 @@ impl DeviceState {
     /// Checks every attribute name.
     pub fn validate(&self) -> Result<(), Error> {
         for name in self.data.keys() {
-            AttributeName::new(name.as_str())
-                .map_err(|error| Error::invalid_input("state attribute name", error.to_string()))?;
+            AttributeName::new(name.as_str()).map_err(|error| {
+                Error::invalid_value(
+                    "data",
+                    format!("attribute names are {}", error.expected),
+                    name.as_str(),
+                )
+            })?;
         }
         Ok(())
     }
@@ -115,8 +120,8 @@ impl TryFrom<Vec<DeviceState>> for DeviceStateOrStates {
     fn try_from(states: Vec<DeviceState>) -> Result<Self, Error> {
         if states.is_empty() {
             return Err(Error::invalid_input(
-                "states",
-                "the batch is empty; send at least one state",
+                "body",
+                "the batch of states is empty; send at least one state",
             ));
         }
         states.iter().try_for_each(DeviceState::validate)?;
@@ -141,7 +146,7 @@ impl DeviceCommand {
         payload: &T,
     ) -> Result<Self, Error> {
         let value = serde_json::to_value(payload)
-            .map_err(|error| Error::invalid_input("command payload", error.to_string()))?;
+            .map_err(|error| Error::invalid_input("payload", error.to_string()))?;
         self.payload = Some(value);
         Ok(self)
     }

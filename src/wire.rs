@@ -13,21 +13,17 @@ use serde_json::Value;
 
 include!(concat!(env!("OUT_DIR"), "/operations.rs"));
 
-/// How one query parameter goes on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum QueryStyle {
-    /// A scalar sent as is.
-    Plain,
-    /// An object sent as one parameter holding compact JSON text.
-    JsonText,
-    /// An array or object expanded into numbered brackets.
-    Indexed,
-}
+#[path = "../codegen/wire_facts.rs"]
+#[allow(dead_code)]
+mod facts;
+
+pub(crate) use facts::{QueryStyle, HYPERMEDIA_DEFAULTS};
 
 /// Wire facts of one operation that the generated code does not keep.
 #[derive(Debug)]
 pub(crate) struct OperationWire {
-    /// Sends `_actions`, `_links` and `_embedded` first (all but streams).
+    /// Sends `_actions`, `_links` and `_embedded` first, with their defaults
+    /// when not given (all but streams, which send them only when given).
     pub hypermedia: bool,
     /// A server-sent-event stream: no total timeout applies.
     pub streaming: bool,
@@ -56,12 +52,6 @@ impl<T: Serialize> Serialize for Json<T> {
     }
 }
 
-const HYPERMEDIA_DEFAULTS: [(&str, &str); 3] = [
-    ("_actions", "false"),
-    ("_links", "true"),
-    ("_embedded", "true"),
-];
-
 /// [`HYPERMEDIA_DEFAULTS`] already encoded, for requests without parameters.
 const HYPERMEDIA_QUERY: &str = "_actions=false&_links=true&_embedded=true";
 
@@ -83,7 +73,6 @@ pub(crate) fn rewrite_query(url: &mut reqwest::Url, wire: &OperationWire) -> Res
         .query_pairs()
         .map(|(name, value)| (name.into_owned(), value.into_owned()))
         .collect();
-    check_paging(&given)?;
     let mut take = |name: &str| -> Vec<String> {
         let mut taken = Vec::new();
         given.retain(|(n, v)| {
@@ -98,10 +87,11 @@ pub(crate) fn rewrite_query(url: &mut reqwest::Url, wire: &OperationWire) -> Res
     };
 
     let mut pairs: Vec<(String, String)> = Vec::new();
-    if wire.hypermedia {
-        for (name, default) in HYPERMEDIA_DEFAULTS {
-            let value = take(name).pop().unwrap_or_else(|| default.to_string());
-            pairs.push((name.to_string(), value));
+    for (name, default) in HYPERMEDIA_DEFAULTS {
+        match take(name).pop() {
+            Some(value) => pairs.push((name.to_string(), value)),
+            None if wire.hypermedia => pairs.push((name.to_string(), default.to_string())),
+            None => {}
         }
     }
     for &(name, style) in wire.query {
@@ -120,21 +110,6 @@ pub(crate) fn rewrite_query(url: &mut reqwest::Url, wire: &OperationWire) -> Res
 
     let query = encode_pairs(&pairs);
     url.set_query((!query.is_empty()).then_some(query.as_str()));
-    Ok(())
-}
-
-/// Losant's page size limits, checked before anything is sent.
-fn check_paging(pairs: &[(String, String)]) -> Result<(), String> {
-    for (name, value) in pairs {
-        let number = || value.parse::<i64>().unwrap_or(-1);
-        match name.as_str() {
-            "perPage" if !(1..=1000).contains(&number()) => {
-                return Err(format!("perPage must be between 1 and 1000, got {value}"))
-            }
-            "page" if number() < 0 => return Err(format!("page must be 0 or more, got {value}")),
-            _ => {}
-        }
-    }
     Ok(())
 }
 

@@ -17,9 +17,8 @@ use serde_json::json;
 /// One rejected call.
 struct Case {
     label: &'static str,
-    /// Acceptable names of the parameter at fault (the setter's or the
-    /// API's spelling; compared without case and underscores).
-    parameters: &'static [&'static str],
+    /// The parameter at fault, exactly as Losant names it.
+    parameter: &'static str,
     /// Texts the error must contain: the bad value, where there is one.
     mentions: Vec<String>,
     call: BoxFuture<'static, Result<(), Error>>,
@@ -27,28 +26,21 @@ struct Case {
 
 fn case(
     label: &'static str,
-    parameters: &'static [&'static str],
+    parameter: &'static str,
     mentions: &[&str],
     call: impl std::future::Future<Output = Result<(), Error>> + Send + 'static,
 ) -> Case {
     Case {
         label,
-        parameters,
+        parameter,
         mentions: mentions.iter().map(|m| m.to_string()).collect(),
         call: call.boxed(),
     }
 }
 
-fn normalized(name: &str) -> String {
-    name.chars()
-        .filter(|c| *c != '_' && *c != ' ')
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
 fn check(
     case_label: &str,
-    parameters: &[&str],
+    expected: &str,
     mentions: &[String],
     outcome: Result<(), Error>,
 ) -> Option<String> {
@@ -56,17 +48,17 @@ fn check(
         Ok(()) => return Some(format!("{case_label}: accepted")),
         Err(error) => error,
     };
-    let Error::InvalidInput { parameter, reason } = &error else {
+    let Error::InvalidInput {
+        parameter, reason, ..
+    } = &error
+    else {
         return Some(format!(
             "{case_label}: expected InvalidInput, got {error:?}"
         ));
     };
-    if !parameters
-        .iter()
-        .any(|expected| normalized(expected) == normalized(parameter))
-    {
+    if parameter != expected {
         return Some(format!(
-            "{case_label}: names parameter {parameter:?}, expected one of {parameters:?} ({reason})"
+            "{case_label}: names parameter {parameter:?}, expected {expected:?} ({reason})"
         ));
     }
     let text = error.to_string();
@@ -89,7 +81,7 @@ fn cases(client: Client) -> Vec<Case> {
         // Malformed ids, through the generated builders.
         case(
             "application id",
-            &["application_id"],
+            "applicationId",
             &["not-an-id", "24 hexadecimal digits"],
             {
                 let c = c();
@@ -104,7 +96,7 @@ fn cases(client: Client) -> Vec<Case> {
         ),
         case(
             "device id one digit short",
-            &["device_id"],
+            "deviceId",
             &["575ecf887ae143cd83dc4aa"],
             {
                 let c = c();
@@ -119,7 +111,7 @@ fn cases(client: Client) -> Vec<Case> {
         ),
         case(
             "device id with a non-hex digit",
-            &["device_id"],
+            "deviceId",
             &["575ecf887ae143cd83dc4aaz"],
             {
                 let c = c();
@@ -132,7 +124,7 @@ fn cases(client: Client) -> Vec<Case> {
                 }
             },
         ),
-        case("empty device id", &["device_id"], &["\"\""], {
+        case("empty device id", "deviceId", &["\"\""], {
             let c = c();
             async move {
                 c.update_device()
@@ -148,7 +140,7 @@ fn cases(client: Client) -> Vec<Case> {
         }),
         case(
             "device id with unicode",
-            &["device_id"],
+            "deviceId",
             &["575ecf887ae143cd83dc4aä2"],
             {
                 let c = c();
@@ -161,7 +153,7 @@ fn cases(client: Client) -> Vec<Case> {
                 }
             },
         ),
-        case("device recipe id", &["device_recipe_id"], &["xyz"], {
+        case("device recipe id", "deviceRecipeId", &["xyz"], {
             let c = c();
             async move {
                 c.get_device_recipe()
@@ -171,22 +163,17 @@ fn cases(client: Client) -> Vec<Case> {
                     .map(drop)
             }
         }),
-        case(
-            "parent id filter",
-            &["parent_id", "parentId"],
-            &["no-parent"],
-            {
-                let c = c();
-                async move {
-                    c.list_devices()
-                        .application_id(APP)
-                        .parent_id("no-parent")
-                        .await
-                        .map(drop)
-                }
-            },
-        ),
-        case("device id of a state report", &["device_id"], &["7"], {
+        case("parent id filter", "parentId", &["no-parent"], {
+            let c = c();
+            async move {
+                c.list_devices()
+                    .application_id(APP)
+                    .parent_id("no-parent")
+                    .await
+                    .map(drop)
+            }
+        }),
+        case("device id of a state report", "deviceId", &["7"], {
             let c = c();
             async move {
                 c.send_device_state()
@@ -200,7 +187,7 @@ fn cases(client: Client) -> Vec<Case> {
         // Malformed ids, parsed by the caller (`?` turns them into Error).
         case(
             "parsed device id",
-            &["device id"],
+            "deviceId",
             &["xyz", "24 hexadecimal digits"],
             async {
                 "xyz".parse::<DeviceId>()?;
@@ -209,26 +196,21 @@ fn cases(client: Client) -> Vec<Case> {
         ),
         case(
             "parsed recipe id",
-            &["device recipe id"],
+            "deviceRecipeId",
             &["575ecec57ae143cd83dc4a9"],
             async {
                 DeviceRecipeId::new(&RECIPE[..23])?;
                 Ok(())
             },
         ),
-        case(
-            "parsed attribute name",
-            &["attribute name"],
-            &["a b"],
-            async {
-                "a b".parse::<AttributeName>()?;
-                Ok(())
-            },
-        ),
+        case("parsed attribute name", "name", &["a b"], async {
+            "a b".parse::<AttributeName>()?;
+            Ok(())
+        }),
         // Attribute names.
         case(
             "attribute name with a space and !",
-            &["name"],
+            "name",
             &["bad name!"],
             {
                 let c = c();
@@ -242,7 +224,7 @@ fn cases(client: Client) -> Vec<Case> {
                 }
             },
         ),
-        case("empty attribute name", &["name"], &["\"\""], {
+        case("empty attribute name", "name", &["\"\""], {
             let c = c();
             async move {
                 c.delete_device_attribute()
@@ -253,23 +235,18 @@ fn cases(client: Client) -> Vec<Case> {
                     .map(drop)
             }
         }),
-        case(
-            "attribute name of 256 characters",
-            &["name"],
-            &[long_name],
-            {
-                let c = c();
-                async move {
-                    c.get_device_attribute()
-                        .application_id(APP)
-                        .device_id(DEVICE)
-                        .name(long_name)
-                        .await
-                        .map(drop)
-                }
-            },
-        ),
-        case("attribute name with a dot", &["name"], &["gps.lat"], {
+        case("attribute name of 256 characters", "name", &[long_name], {
+            let c = c();
+            async move {
+                c.get_device_attribute()
+                    .application_id(APP)
+                    .device_id(DEVICE)
+                    .name(long_name)
+                    .await
+                    .map(drop)
+            }
+        }),
+        case("attribute name with a dot", "name", &["gps.lat"], {
             let c = c();
             async move {
                 c.update_device_attribute()
@@ -286,24 +263,19 @@ fn cases(client: Client) -> Vec<Case> {
                     .map(drop)
             }
         }),
-        case(
-            "attribute name with unicode",
-            &["name"],
-            &["température"],
-            {
-                let c = c();
-                async move {
-                    c.get_device_attribute()
-                        .application_id(APP)
-                        .device_id(DEVICE)
-                        .name("température")
-                        .await
-                        .map(drop)
-                }
-            },
-        ),
+        case("attribute name with unicode", "name", &["température"], {
+            let c = c();
+            async move {
+                c.get_device_attribute()
+                    .application_id(APP)
+                    .device_id(DEVICE)
+                    .name("température")
+                    .await
+                    .map(drop)
+            }
+        }),
         // Page sizes and numbers.
-        case("perPage 0", &["perPage"], &["0"], {
+        case("perPage 0", "perPage", &["0"], {
             let c = c();
             async move {
                 c.list_devices()
@@ -313,7 +285,7 @@ fn cases(client: Client) -> Vec<Case> {
                     .map(drop)
             }
         }),
-        case("perPage 1001", &["perPage"], &["1001"], {
+        case("perPage 1001", "perPage", &["1001"], {
             let c = c();
             async move {
                 c.list_devices()
@@ -323,7 +295,7 @@ fn cases(client: Client) -> Vec<Case> {
                     .map(drop)
             }
         }),
-        case("perPage negative", &["perPage"], &["-5"], {
+        case("perPage negative", "perPage", &["-5"], {
             let c = c();
             async move {
                 c.list_devices()
@@ -333,7 +305,7 @@ fn cases(client: Client) -> Vec<Case> {
                     .map(drop)
             }
         }),
-        case("recipes perPage 0", &["perPage"], &["0"], {
+        case("recipes perPage 0", "perPage", &["0"], {
             let c = c();
             async move {
                 c.list_device_recipes()
@@ -343,7 +315,7 @@ fn cases(client: Client) -> Vec<Case> {
                     .map(drop)
             }
         }),
-        case("composite states perPage 1001", &["perPage"], &["1001"], {
+        case("composite states perPage 1001", "perPage", &["1001"], {
             let c = c();
             async move {
                 c.get_devices_composite_state()
@@ -353,7 +325,7 @@ fn cases(client: Client) -> Vec<Case> {
                     .map(drop)
             }
         }),
-        case("perPage 0 through a page stream", &["perPage"], &["0"], {
+        case("perPage 0 through a page stream", "perPage", &["0"], {
             let c = c();
             async move {
                 c.application(APP.parse()?)
@@ -364,7 +336,7 @@ fn cases(client: Client) -> Vec<Case> {
                     .map(drop)
             }
         }),
-        case("page -1", &["page"], &["-1"], {
+        case("page -1", "page", &["-1"], {
             let c = c();
             async move {
                 c.list_devices()
@@ -374,7 +346,7 @@ fn cases(client: Client) -> Vec<Case> {
                     .map(drop)
             }
         }),
-        case("recipes page -1", &["page"], &["-1"], {
+        case("recipes page -1", "page", &["-1"], {
             let c = c();
             async move {
                 c.list_device_recipes()
@@ -384,7 +356,7 @@ fn cases(client: Client) -> Vec<Case> {
                     .map(drop)
             }
         }),
-        case("composite states page -3", &["page"], &["-3"], {
+        case("composite states page -3", "page", &["-3"], {
             let c = c();
             async move {
                 c.get_devices_composite_state()
@@ -395,7 +367,7 @@ fn cases(client: Client) -> Vec<Case> {
             }
         }),
         // State reports.
-        case("empty state batch", &["states", "body"], &["empty"], {
+        case("empty state batch", "body", &["empty"], {
             let c = c();
             async move {
                 let app = c.application(APP.parse()?);
@@ -407,7 +379,7 @@ fn cases(client: Client) -> Vec<Case> {
         }),
         case(
             "state with an invalid attribute name",
-            &["state attribute name", "states", "body"],
+            "data",
             &["bad name!"],
             {
                 let c = c();
@@ -422,7 +394,7 @@ fn cases(client: Client) -> Vec<Case> {
         ),
         case(
             "batch whose second state is invalid",
-            &["state attribute name", "states", "body"],
+            "data",
             &["volt age"],
             {
                 let c = c();
@@ -438,21 +410,16 @@ fn cases(client: Client) -> Vec<Case> {
                 }
             },
         ),
-        case(
-            "state with an empty attribute name",
-            &["state attribute name", "states", "body"],
-            &["\"\""],
-            {
-                let c = c();
-                async move {
-                    let app = c.application(APP.parse()?);
-                    app.device(DEVICE.parse()?)
-                        .send_state(DeviceState::now().with("", 1))
-                        .await
-                        .map(drop)
-                }
-            },
-        ),
+        case("state with an empty attribute name", "data", &["\"\""], {
+            let c = c();
+            async move {
+                let app = c.application(APP.parse()?);
+                app.device(DEVICE.parse()?)
+                    .send_state(DeviceState::now().with("", 1))
+                    .await
+                    .map(drop)
+            }
+        }),
     ]
 }
 
@@ -469,12 +436,12 @@ async fn bad_input_fails_before_any_request() {
     let total = cases.len();
     for Case {
         label,
-        parameters,
+        parameter,
         mentions,
         call,
     } in cases
     {
-        failures.extend(check(label, parameters, &mentions, call.await));
+        failures.extend(check(label, parameter, &mentions, call.await));
     }
     any.assert_calls_async(0).await;
     assert!(
@@ -499,6 +466,7 @@ async fn the_generated_state_builder_checks_attribute_names_too() {
     let outcomes = vec![
         (
             "one state",
+            "data",
             client
                 .send_device_state()
                 .application_id(APP)
@@ -509,6 +477,7 @@ async fn the_generated_state_builder_checks_attribute_names_too() {
         ),
         (
             "an empty batch",
+            "body",
             client
                 .send_device_state()
                 .application_id(APP)
@@ -520,14 +489,7 @@ async fn the_generated_state_builder_checks_attribute_names_too() {
     ];
     let failures: Vec<String> = outcomes
         .into_iter()
-        .filter_map(|(label, outcome)| {
-            check(
-                label,
-                &["state attribute name", "states", "body"],
-                &[],
-                outcome,
-            )
-        })
+        .filter_map(|(label, parameter, outcome)| check(label, parameter, &[], outcome))
         .collect();
     let sent = any.calls_async().await;
     assert!(

@@ -493,7 +493,11 @@ fn check_error(op: &Op, error: &Error, expect: &Expect) -> Result<(), String> {
                 kind: got_kind,
                 message: got_message,
             },
-        ) => got.as_u16() == *status && got_kind == kind && got_message.contains(message.as_str()),
+        ) => {
+            got.as_u16() == *status
+                && got_kind.as_ref().map_or("", |k| k.as_str()) == kind
+                && got_message.contains(message.as_str())
+        }
         (Expect::RateLimited { message }, Error::RateLimited { message: got, .. }) => {
             got == message
         }

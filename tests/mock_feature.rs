@@ -22,7 +22,7 @@ use losant_device::types::{
     Device, DeviceClass, DeviceClassFilter, DeviceState, DeviceTagFilter, DeviceTagFilterEntry,
     Devices, Success,
 };
-use losant_device::wire::Json;
+use losant_device::Json;
 use losant_device::{ApplicationId, AttributeName, Client, DeviceId, Error, RetryPolicy};
 use serde_json::json;
 
@@ -163,7 +163,7 @@ async fn bodies_answers_and_losant_errors_are_typed() {
             message,
         }) => {
             assert_eq!(status.as_u16(), 404);
-            assert_eq!(kind, "NotFound");
+            assert_eq!(kind, Some(losant_device::types::ApiErrorKind::NotFound));
             assert_eq!(message, "Device attribute was not found");
         }
         other => panic!("expected Losant's 404, got {other:?}"),

@@ -379,8 +379,10 @@ impl ConnectionBuilder {
     /// Tokio runtime.
     pub async fn connect(self) -> Result<DeviceConnection, Error> {
         self.validate()?;
-        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
-            Error::Other("DeviceConnection needs a Tokio runtime (for its background task)".into())
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| Error::MqttConnection {
+            broker: String::new(),
+            message: "DeviceConnection needs a Tokio runtime (for its background task)".into(),
+            source: None,
         })?;
         let port = self.port_value();
         let broker = format!("{}:{port}", self.broker);

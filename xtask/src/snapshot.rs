@@ -3,7 +3,7 @@
 //! spec change that alters the API shows up as a diff of
 //! `spec/api-snapshot.txt` in review.
 
-use crate::codegen::into_future::generic_arg;
+use crate::codegen::builders::generic_arg;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use syn::{

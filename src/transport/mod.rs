@@ -1,0 +1,231 @@
+//! What every request goes through: Losant's headers and query conventions
+//! (`pre`), then retries, the response size limit and a token renewal on
+//! HTTP 401 (`exec`). [`Transport`] is the state progenitor's generated
+//! `Client` carries as its inner value.
+
+mod limit;
+
+pub(crate) use limit::BodyTooLarge;
+
+use crate::error::{finish, Secrets};
+use crate::retry::RetryPolicy;
+use crate::token::Auth;
+use crate::wire::{operation_wire, rewrite_query, OperationWire};
+use crate::{Client, Error};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo, ResponseValue};
+use reqwest::header::{
+    HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE,
+};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// Client settings applied to each request.
+#[derive(Clone)]
+pub(crate) struct Transport {
+    pub(crate) losant_domain: Option<HeaderValue>,
+    pub(crate) request_timeout: Option<Duration>,
+    pub(crate) operation_timeout: Option<Duration>,
+    pub(crate) max_response_bytes: u64,
+    pub(crate) max_pages: u64,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) auth: Auth,
+    /// Every secret the client holds, kept out of error texts.
+    pub(crate) secrets: Arc<Secrets>,
+}
+
+/// Checked at compile time: `from_static` in a const rejects invalid values.
+const ACCEPT_VERSION_VALUE: HeaderValue = HeaderValue::from_static(crate::wire::ACCEPT_VERSION);
+const ACCEPT_VERSION: HeaderName = HeaderName::from_static("accept-version");
+const LOSANT_DOMAIN: HeaderName = HeaderName::from_static("losantdomain");
+/// progenitor adds this header; Losant's clients do not send it.
+const PROGENITOR_API_VERSION: &str = "api-version";
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("auth", &self.auth)
+            .field("losant_domain", &self.losant_domain)
+            .field("request_timeout", &self.request_timeout)
+            .field("operation_timeout", &self.operation_timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("max_pages", &self.max_pages)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+/// Runs one call of `operation`: the token first, then the generated
+/// request (`raw`), all within the operation timeout.
+pub(crate) async fn send<T: DeserializeOwned>(
+    operation: &str,
+    client: &Client,
+    raw: impl Future<Output = Result<ResponseValue<T>, progenitor_client::Error<()>>>,
+) -> Result<T, Error> {
+    let transport = client.inner();
+    let call = async {
+        transport.auth.prepare().await?;
+        finish(operation, &transport.secrets, raw.await).await
+    };
+    match transport.operation_timeout {
+        Some(limit) => tokio::time::timeout(limit, call)
+            .await
+            .unwrap_or(Err(Error::OperationTimeout { limit })),
+        None => call.await,
+    }
+}
+
+fn wire_of(info: &OperationInfo) -> Result<&'static OperationWire, String> {
+    operation_wire(info.operation_id).ok_or_else(|| {
+        format!(
+            "operation {} is missing from the wire table",
+            info.operation_id
+        )
+    })
+}
+
+impl ClientHooks<Transport> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        let wire = wire_of(info).map_err(progenitor_client::Error::Custom)?;
+        rewrite_query(request.url_mut(), wire).map_err(progenitor_client::Error::InvalidRequest)?;
+
+        let transport = self.inner();
+        let method = request.method().clone();
+        let headers = request.headers_mut();
+        headers.remove(PROGENITOR_API_VERSION);
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(ACCEPT_VERSION, ACCEPT_VERSION_VALUE);
+        if let Some(authorization) = transport.auth.header() {
+            headers.insert(AUTHORIZATION, authorization);
+        }
+        if let Some(domain) = &transport.losant_domain {
+            headers.insert(LOSANT_DOMAIN, domain.clone());
+        }
+
+        if wire.optional_body && request.body().and_then(|b| b.as_bytes()) == Some(b"{}") {
+            // Losant's clients leave an unset optional body out entirely.
+            *request.body_mut() = None;
+            request.headers_mut().remove(CONTENT_TYPE);
+        }
+        if request.body().is_none() && method != Method::GET && method != Method::HEAD {
+            // As Losant's Python client does; some proxies answer 411
+            // to a POST without it (RFC 9110, 8.6).
+            request
+                .headers_mut()
+                .insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+        }
+        if !wire.streaming && request.timeout().is_none() {
+            *request.timeout_mut() = transport.request_timeout;
+        }
+        Ok(())
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let transport = self.inner();
+        let streaming = wire_of(info).map(|wire| wire.streaming).unwrap_or(false);
+        let deadline = transport
+            .operation_timeout
+            .filter(|_| !streaming)
+            .map(|limit| Instant::now() + limit);
+        let policy = &transport.retry;
+        let method = request.method().clone();
+        let mut request = request;
+        let mut attempt = 1;
+        let mut renewed = false;
+        loop {
+            let spare = request.try_clone();
+            let outcome = self.client().execute(request).await;
+            let Some(next) = spare else {
+                return limited(outcome, transport, streaming);
+            };
+            if !renewed && is_unauthorized(&outcome) {
+                renewed = true;
+                if let Some(retry) = renew_token(transport, next, info).await {
+                    request = retry;
+                    continue;
+                }
+                return limited(outcome, transport, streaming);
+            }
+            let Some(wait) = policy.verdict(attempt, &method, &outcome) else {
+                return limited(outcome, transport, streaming);
+            };
+            if deadline.is_some_and(|deadline| Instant::now() + wait >= deadline) {
+                // Waiting would outlast the call: the caller gets this
+                // answer (a 429 with its Retry-After) rather than nothing.
+                return limited(outcome, transport, streaming);
+            }
+            tracing::warn!(
+                operation = info.operation_id,
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                reason = %retry_reason(&outcome),
+                "retrying Losant request"
+            );
+            tokio::time::sleep(wait).await;
+            request = next;
+            attempt += 1;
+        }
+    }
+}
+
+fn is_unauthorized(outcome: &reqwest::Result<reqwest::Response>) -> bool {
+    matches!(outcome, Ok(response) if response.status() == StatusCode::UNAUTHORIZED)
+}
+
+/// After a 401: a fresh token from the client's source, and `request` with
+/// it; `None` when there is no source or it has no other token.
+async fn renew_token(
+    transport: &Transport,
+    mut request: reqwest::Request,
+    info: &OperationInfo,
+) -> Option<reqwest::Request> {
+    let refused = request.headers().get(AUTHORIZATION).cloned();
+    match transport.auth.renew(refused.as_ref()).await {
+        Ok(true) => {
+            let header = transport.auth.header()?;
+            request.headers_mut().insert(AUTHORIZATION, header);
+            tracing::info!(
+                operation = info.operation_id,
+                "token refused (HTTP 401); sending again with a new one"
+            );
+            Some(request)
+        }
+        Ok(false) => None,
+        Err(error) => {
+            tracing::warn!(operation = info.operation_id, %error, "could not renew the token after HTTP 401");
+            None
+        }
+    }
+}
+
+/// The final answer, its body capped at the client's size limit (event
+/// streams have their own limits, see `crate::sse`).
+fn limited(
+    outcome: reqwest::Result<reqwest::Response>,
+    transport: &Transport,
+    streaming: bool,
+) -> reqwest::Result<reqwest::Response> {
+    match outcome {
+        Ok(response) if !streaming => Ok(limit::limit_body(response, transport.max_response_bytes)),
+        other => other,
+    }
+}
+
+fn retry_reason(outcome: &reqwest::Result<reqwest::Response>) -> String {
+    match outcome {
+        Ok(response) => format!("HTTP {}", response.status().as_u16()),
+        Err(_) => "connection failed".to_string(),
+    }
+}
