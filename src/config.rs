@@ -19,8 +19,8 @@ pub const DEFAULT_BASE_URL: &str = "https://api.losant.com";
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
 /// The default operation timeout: one call, retries and waits included.
 pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
-/// The default page limit of a page stream whose answers carry no
-/// `totalCount`: 10,000 pages, 10 million items at 1000 per page.
+/// The default page limit of a page stream: 10,000 pages, 10 million items
+/// at 1000 per page.
 pub const DEFAULT_MAX_PAGES: u64 = 10_000;
 
 /// Configures and builds a [`Client`]; start with [`Client::builder`].
@@ -190,8 +190,9 @@ impl ClientBuilder {
         self
     }
 
-    /// The most pages a page stream fetches when Losant's answers carry no
-    /// `totalCount` (default 10,000); see [`crate::pagination`].
+    /// The most pages one page stream fetches (default 10,000; the counts
+    /// in Losant's answers usually stop it much earlier); see
+    /// [`crate::pagination`].
     pub fn max_pages(mut self, limit: u64) -> Self {
         self.max_pages = limit.max(1);
         self

@@ -11,9 +11,9 @@
 //! - the server answers a page other than the one asked for;
 //! - a page starts with the same item as the page before it (a server that
 //!   ignores `page`);
-//! - it has fetched more pages than `totalCount` and `perPage` allow, or,
-//!   without a `totalCount`, more than the client's
-//!   [`max_pages`](crate::ClientBuilder::max_pages).
+//! - it has fetched more pages than `totalCount` and `perPage` allow, or
+//!   more than the client's [`max_pages`](crate::ClientBuilder::max_pages)
+//!   (10,000 by default), whatever the answers say.
 
 use crate::{builder, types, Error};
 use futures::future::BoxFuture;
@@ -139,7 +139,7 @@ impl<F> Cursor<F> {
             // One more than the counts allow: the total may grow a little
             // while one pages.
             (Some(total), Some(size)) if size > 0 => {
-                (total.max(0) as u64).div_ceil(size as u64) + 1
+                ((total.max(0) as u64).div_ceil(size as u64) + 1).min(self.max_pages)
             }
             _ => self.max_pages,
         };

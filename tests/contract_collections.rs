@@ -82,9 +82,12 @@ fn same_json(a: &Value, b: &Value) -> bool {
 }
 
 /// A request without a body must not claim one either.
+/// A POST or DELETE without a body: none is sent, and `Content-Length: 0`
+/// says so (as Losant's Python client does; RFC 9110, 8.6).
 fn bodyless(when: httpmock::When) -> httpmock::When {
     standard_headers(when)
         .header_missing("content-type")
+        .header("content-length", "0")
         .is_true(no_body)
 }
 

@@ -488,6 +488,7 @@ async fn delete_device_sends_no_body() {
                 .path(D)
                 .is_true(raw_query("_actions=false&_links=true&_embedded=true"))
                 .header_missing("content-type")
+                .header("content-length", "0")
                 .is_true(no_body);
             then.status(200)
                 .json_body(json!({"success": true, "futureField": 1}));
@@ -523,6 +524,7 @@ async fn export_device_data_without_body_sends_query_in_api_order_and_no_body() 
                      &includeBlobData=true",
                 ))
                 .header_missing("content-type")
+                .header("content-length", "0")
                 .is_true(no_body);
             then.status(202).json_body(json!({
                 "jobQueued": true,
@@ -1214,6 +1216,40 @@ async fn set_device_connection_status_disconnected() {
 }
 
 // ------------------------------------------------------------------ event streams
+
+#[tokio::test]
+async fn stream_device_state_sends_the_hypermedia_switches_only_when_given() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            standard_headers(when)
+                .method(GET)
+                .path("/applications/575ec8687ae143cd83dc4a97/devices/575ecf887ae143cd83dc4aa2/stateStream")
+                .is_true(raw_query("_actions=true&_links=false&_embedded=false&keepAliveInterval=5"))
+                .header("last-event-id", "41")
+                .header_missing("content-length")
+                .is_true(no_body);
+            then.status(200)
+                .header("content-type", "text/event-stream")
+                .body(":keepalive\n\n");
+        })
+        .await;
+
+    let client = client(&server);
+    let result = client
+        .stream_device_state()
+        .application_id(APP)
+        .device_id(DEVICE)
+        .keep_alive_interval(5)
+        .last_event_id("41")
+        .embedded(false)
+        .links(false)
+        .actions(true)
+        .await;
+
+    mock.assert_async().await;
+    drop(result.expect("stream_device_state opens"));
+}
 
 #[tokio::test]
 async fn stream_device_state_has_no_hypermedia_switches() {

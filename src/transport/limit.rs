@@ -19,14 +19,17 @@ pub(crate) struct BodyTooLarge {
 /// `response` with its body limited to `limit` bytes.
 pub(crate) fn limit_body(response: reqwest::Response, limit: u64) -> reqwest::Response {
     let declared = response.content_length();
+    let success = response.status().is_success();
     let url = response.url().clone();
     let response: http::Response<reqwest::Body> = response.into();
     let (mut parts, body) = response.into_parts();
     let capped = Capped {
         inner: body,
         remaining: limit,
+        // An error answer is read only in part (crate::error), so its
+        // declared size does not matter.
         failure: declared
-            .filter(|size| *size > limit)
+            .filter(|size| *size > limit && success)
             .map(|_| BodyTooLarge { limit, declared }),
         limit,
         declared,
