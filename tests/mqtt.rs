@@ -19,10 +19,10 @@
 use futures::StreamExt;
 use losant_device::mqtt::{
     ConnectionBuilder, ConnectionEvent, ConnectionStatus, DeviceConnection, DisconnectReason,
-    EventStream, Qos,
+    EventStream, MqttError, Qos,
 };
 use losant_device::types::{DeviceCommand, DeviceState, TimeFormat, WrappedDate};
-use losant_device::{DeviceId, Error};
+use losant_device::{Backoff, DeviceId, Error};
 use rumqttc::tokio_rustls::TlsAcceptor;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use rustls::pki_types::pem::PemObject;
@@ -367,13 +367,23 @@ fn builder(port: u16, id: &DeviceId) -> ConnectionBuilder {
         .port(port)
         .plain_tcp()
         .keep_alive(Duration::from_secs(5))
-        .reconnect_backoff(Duration::from_millis(50), Duration::from_millis(400))
+        .reconnect_backoff(Backoff::new(
+            Duration::from_millis(50),
+            Duration::from_millis(400),
+        ))
 }
 
+/// The next event other than `Retrying` (the backoff tests look at those).
 async fn next_event(events: &mut EventStream) -> ConnectionEvent {
-    guard("a connection event", events.next())
-        .await
-        .expect("the event stream is open")
+    guard("a connection event", async {
+        loop {
+            match events.next().await.expect("the event stream is open") {
+                ConnectionEvent::Retrying { .. } => continue,
+                event => return event,
+            }
+        }
+    })
+    .await
 }
 
 async fn next_command(commands: &mut losant_device::mqtt::CommandStream) -> DeviceCommand {
@@ -541,7 +551,7 @@ async fn a_broker_restart_reconnects_and_resubscribes_every_topic() {
         connection
             .send_state(&DeviceState::now().with("x", 1))
             .await,
-        Err(Error::MqttNotConnected)
+        Err(Error::Mqtt(MqttError::NotConnected))
     ));
     // A peripheral added while disconnected is subscribed on reconnection.
     let mut during_commands = connection
@@ -583,7 +593,7 @@ async fn refused_credentials_are_a_typed_error() {
         .await
         .expect_err("refused");
     assert!(
-        matches!(&error, Error::MqttRefused { code: 5, .. }),
+        matches!(&error, Error::Mqtt(MqttError::Refused { code: 5, .. })),
         "{error:?}"
     );
     assert!(error.to_string().contains("access secret"), "{error}");
@@ -600,7 +610,10 @@ async fn refused_credentials_are_a_typed_error() {
         .connect()
         .await
         .expect_err("rejected");
-    assert!(matches!(&error, Error::MqttConnection { .. }), "{error:?}");
+    assert!(
+        matches!(&error, Error::Mqtt(MqttError::Connection { .. })),
+        "{error:?}"
+    );
     assert!(error.to_string().contains("credentials"), "{error}");
     builder(port, &device(11))
         .connect()
@@ -637,7 +650,7 @@ async fn a_refused_reconnection_closes_the_connection() {
         connection
             .send_state(&DeviceState::now().with("x", 1))
             .await,
-        Err(Error::MqttRefused { code: 5, .. })
+        Err(Error::Mqtt(MqttError::Refused { code: 5, .. }))
     ));
 }
 
@@ -667,7 +680,7 @@ async fn publishing_while_disconnected_fails_or_is_queued_until_reconnected() {
     let second = DeviceState::at(11i64).with("n", 2);
     assert!(matches!(
         strict_connection.send_state(&first).await,
-        Err(Error::MqttNotConnected)
+        Err(Error::Mqtt(MqttError::NotConnected))
     ));
     queueing_connection
         .send_state(&first)
@@ -679,7 +692,7 @@ async fn publishing_while_disconnected_fails_or_is_queued_until_reconnected() {
         .expect("queued");
     assert!(matches!(
         queueing_connection.send_state(&first).await,
-        Err(Error::MqttQueueFull { capacity: 2 })
+        Err(Error::Mqtt(MqttError::QueueFull { capacity: 2 }))
     ));
     assert_eq!(queueing_connection.queued_messages(), 2);
 
@@ -730,7 +743,7 @@ async fn disconnect_then_reconnect_emits_connected_again() {
         connection
             .send_state(&DeviceState::now().with("x", 1))
             .await,
-        Err(Error::MqttNotConnected)
+        Err(Error::Mqtt(MqttError::NotConnected))
     ));
 
     connection.reconnect().await.expect("connected again");
@@ -779,7 +792,7 @@ async fn dropping_or_closing_the_connection_stops_it() {
     assert_eq!(clone.status(), ConnectionStatus::Closed);
     assert!(matches!(
         clone.send_state(&DeviceState::now().with("x", 1)).await,
-        Err(Error::MqttClosed)
+        Err(Error::Mqtt(MqttError::Closed))
     ));
     assert_eq!(
         next_event(&mut events).await,
@@ -831,8 +844,9 @@ fn ring() -> Arc<rustls::crypto::CryptoProvider> {
 }
 
 /// A TLS front for a plain broker: terminates TLS with the test
-/// certificate and forwards to `upstream`.
-async fn tls_front(upstream: u16) -> u16 {
+/// certificate and forwards to `upstream`. Counts the connections it
+/// accepted.
+async fn tls_front(upstream: u16) -> (u16, Arc<AtomicUsize>) {
     let cert = CertificateDer::from_pem_slice(TEST_CERT.as_bytes()).expect("certificate");
     let key = PrivateKeyDer::from_pem_slice(TEST_KEY.as_bytes()).expect("key");
     let config = rustls::ServerConfig::builder_with_provider(ring())
@@ -844,8 +858,11 @@ async fn tls_front(upstream: u16) -> u16 {
     let acceptor = TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("address").port();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
     tokio::spawn(async move {
         while let Ok((socket, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
                 let Ok(mut tls) = acceptor.accept(socket).await else {
@@ -857,9 +874,11 @@ async fn tls_front(upstream: u16) -> u16 {
             });
         }
     });
-    port
+    (port, accepted)
 }
 
+/// A failed handshake is reported at once as a TLS error: one attempt,
+/// not retries until the (here long) connect timeout.
 #[tokio::test]
 async fn tls_connections_verify_the_broker() {
     let default = DeviceConnection::builder(device(18), "access-key", "access-secret");
@@ -867,21 +886,27 @@ async fn tls_connections_verify_the_broker() {
     assert!(text.contains("broker.losant.com") && text.contains("8883") && text.contains("TLS"));
 
     let port = start_broker(None).await;
-    let tls_port = tls_front(port).await;
+    let (tls_port, accepted) = tls_front(port).await;
     let id = device(23);
     let mut peer = Peer::start(port, &[state_topic(&id)]).await;
 
-    // The default roots do not know the test CA.
-    let error = default
-        .clone()
-        .broker("127.0.0.1")
-        .port(tls_port)
-        .connect_timeout(Duration::from_secs(1))
-        .connect()
-        .await
-        .expect_err("an unknown issuer");
-    assert!(matches!(&error, Error::MqttConnection { .. }), "{error:?}");
-    assert!(error.to_string().contains("TLS"), "{error}");
+    // The default roots do not know the test CA, whichever provider.
+    for untrusting in [default.clone(), default.clone().tls_provider(ring())] {
+        let before = accepted.load(Ordering::SeqCst);
+        let error = untrusting
+            .broker("127.0.0.1")
+            .port(tls_port)
+            .connect_timeout(Duration::from_secs(120))
+            .connect()
+            .await
+            .expect_err("an unknown issuer");
+        assert!(
+            matches!(&error, Error::Mqtt(MqttError::Tls { .. })),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("TLS"), "{error}");
+        assert_eq!(accepted.load(Ordering::SeqCst), before + 1, "one attempt");
+    }
 
     // With the test CA as root, TLS works end to end.
     let mut roots = rustls::RootCertStore::empty();
@@ -912,20 +937,26 @@ async fn tls_connections_verify_the_broker() {
     // A server that does not speak TLS at all.
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let plain_port = listener.local_addr().expect("address").port();
+    let plain_accepted = Arc::new(AtomicUsize::new(0));
+    let count = plain_accepted.clone();
     tokio::spawn(async move {
         while let Ok((mut socket, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
             let _ = socket.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
         }
     });
     let error = default
         .broker("127.0.0.1")
         .port(plain_port)
-        .connect_timeout(Duration::from_secs(1))
+        .connect_timeout(Duration::from_secs(120))
         .connect()
         .await
         .expect_err("no TLS there");
-    assert!(matches!(&error, Error::MqttConnection { .. }), "{error:?}");
-    assert!(error.to_string().contains("TLS"), "{error}");
+    assert!(
+        matches!(&error, Error::Mqtt(MqttError::Tls { .. })),
+        "{error:?}"
+    );
+    assert_eq!(plain_accepted.load(Ordering::SeqCst), 1, "one attempt");
 }
 
 #[tokio::test]
@@ -949,7 +980,8 @@ async fn bad_settings_are_rejected_before_connecting() {
     let id = device(20);
     for builder in [
         builder(1, &id).keep_alive(Duration::ZERO),
-        builder(1, &id).reconnect_backoff(Duration::from_secs(2), Duration::from_secs(1)),
+        builder(1, &id).reconnect_backoff(Backoff::new(Duration::ZERO, Duration::from_secs(1))),
+        builder(1, &id).ack_timeout(Duration::ZERO),
         builder(1, &id).command_buffer(0),
         builder(1, &id).broker(" "),
     ] {
