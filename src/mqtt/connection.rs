@@ -237,7 +237,8 @@ impl DeviceConnection {
     /// reconnection) until [`reconnect`](Self::reconnect). Emits
     /// [`DisconnectReason::Requested`](super::DisconnectReason::Requested).
     pub async fn disconnect(&self) -> Result<(), Error> {
-        let timeout = self.inner.settings.connect_timeout;
+        // The task waits up to the connect timeout for its DISCONNECT to go out.
+        let timeout = self.inner.settings.connect_timeout + Duration::from_secs(1);
         self.ask("disconnecting", timeout, |reply| Request::Disconnect {
             reply,
         })
