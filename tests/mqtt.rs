@@ -298,6 +298,7 @@ const CONNECT: u8 = 1;
 const PUBLISH: u8 = 3;
 const SUBSCRIBE: u8 = 8;
 const UNSUBSCRIBE: u8 = 10;
+const DISCONNECT: u8 = 14;
 
 fn kind(packet: &[u8]) -> u8 {
     packet.first().map_or(0, |header| header >> 4)
@@ -1412,6 +1413,40 @@ async fn dropping_the_last_peripheral_stream_unsubscribes() {
         unsubscription(&unsubscribes[0]),
         [command_topic(&peripheral)]
     );
+}
+
+/// Dropping the last handle says goodbye to the broker (DISCONNECT) before
+/// the task ends, which ends the streams.
+#[tokio::test]
+async fn dropping_the_last_handle_sends_disconnect() {
+    let port = start_broker(None).await;
+    let mut gate = Gate::start(port, Mode::Forward).await;
+    let connection = builder(gate.port, &device(54))
+        .connect()
+        .await
+        .expect("connects");
+    let mut events = connection.events();
+    let clone = connection.clone();
+    drop(connection);
+    assert!(clone.is_connected(), "a clone keeps it up");
+    drop(clone);
+    assert_eq!(
+        next_event(&mut events).await,
+        ConnectionEvent::Disconnected {
+            reason: DisconnectReason::Closed
+        }
+    );
+    assert_eq!(guard("the event stream to end", events.next()).await, None);
+    let goodbye = guard("the DISCONNECT through the gate", async {
+        loop {
+            let packet = gate.packets.recv().await.expect("the gate is running");
+            if kind(&packet) == DISCONNECT {
+                return packet;
+            }
+        }
+    })
+    .await;
+    assert_eq!(goodbye, [0xe0, 0x00]);
 }
 
 /// With QoS 1, `send_state` returns at the broker's PUBACK for that very
