@@ -34,6 +34,9 @@ impl Worker {
             self.emit(ConnectionEvent::Disconnected {
                 reason: DisconnectReason::ConnectionLost { message },
             });
+        } else if matches!(failure, Failure::Tls { .. }) {
+            // Retried only when reconnecting on its own; worth a warning.
+            tracing::warn!(%broker, error = %failure.message(), ?attempt, "MQTT TLS handshake failed");
         } else {
             tracing::info!(%broker, error = %failure.message(), ?attempt, "MQTT connection attempt failed");
         }
