@@ -157,53 +157,10 @@ pub enum Error {
         last: Box<Error>,
     },
 
-    /// The MQTT broker refused the connection (a CONNACK return code other
-    /// than 0), for example for a wrong access key or secret.
-    #[error("the MQTT broker refused the connection: {reason} (CONNACK code {code}). {}", mqtt_refused_hint(*code))]
-    MqttRefused {
-        /// The CONNACK return code, 1 to 5.
-        code: u8,
-        /// What the code means.
-        reason: String,
-    },
-
-    /// No MQTT connection could be made (DNS, TCP, TLS, no answer).
-    #[error("could not connect to the MQTT broker at {broker}: {message}")]
-    MqttConnection {
-        /// `host:port`.
-        broker: String,
-        /// What failed, with a hint.
-        message: String,
-        /// The underlying failure, when there is one.
-        #[source]
-        source: Option<Box<dyn std::error::Error + Send + Sync>>,
-    },
-
-    /// A message was published while the MQTT connection is down and the
-    /// offline queue is off.
-    #[error("not connected to the MQTT broker, so the message was not sent; retry once reconnected, or turn on the offline queue")]
-    MqttNotConnected,
-
-    /// A message was published while the MQTT connection is down and the
-    /// offline queue is full.
-    #[error("the MQTT offline queue is full ({capacity} messages), so the message was not queued")]
-    MqttQueueFull {
-        /// The queue's capacity.
-        capacity: usize,
-    },
-
-    /// The MQTT connection was closed (by `close`, or by dropping every
-    /// handle); a broker that refused to reconnect gives `MqttRefused`.
-    #[error("the MQTT connection is closed")]
-    MqttClosed,
-
-    /// The MQTT broker refused a subscription, e.g. to the commands of a
-    /// peripheral the gateway may not act for.
-    #[error("the MQTT broker rejected the subscription to {topic}; check that this device may act for that peripheral")]
-    MqttSubscriptionRejected {
-        /// The topic.
-        topic: String,
-    },
+    /// A failure of the MQTT connection (feature `mqtt`).
+    #[cfg(feature = "mqtt")]
+    #[error(transparent)]
+    Mqtt(#[from] crate::mqtt::MqttError),
 
     /// TLS could not be set up (no crypto provider, or one without a safe
     /// protocol version).
@@ -239,14 +196,6 @@ fn declared_text(declared: Option<u64>) -> String {
     declared
         .map(|size| format!(" (it declared {size} bytes)"))
         .unwrap_or_default()
-}
-
-fn mqtt_refused_hint(code: u8) -> &'static str {
-    match code {
-        2 | 4 | 5 => "Check the device id, the access key and the access secret",
-        3 => "Try again later",
-        _ => "See the MQTT 3.1.1 specification, 3.2.2.3",
-    }
 }
 
 fn retry_after_text(retry_after: Option<Duration>) -> String {

@@ -19,10 +19,10 @@
 use futures::StreamExt;
 use losant_device::mqtt::{
     ConnectionBuilder, ConnectionEvent, ConnectionStatus, DeviceConnection, DisconnectReason,
-    EventStream, Qos,
+    EventStream, MqttError, Qos,
 };
 use losant_device::types::{DeviceCommand, DeviceState, TimeFormat, WrappedDate};
-use losant_device::{DeviceId, Error};
+use losant_device::{Backoff, DeviceId, Error};
 use rumqttc::tokio_rustls::TlsAcceptor;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use rustls::pki_types::pem::PemObject;
@@ -222,12 +222,20 @@ impl Gate {
         guard("a PUBLISH through the gate", async {
             loop {
                 let packet = self.packets.recv().await.expect("the gate is running");
-                if packet.first().is_some_and(|header| header >> 4 == 3) {
+                if kind(&packet) == PUBLISH {
                     return packet;
                 }
             }
         })
         .await
+    }
+
+    /// The packets of `wanted` kind that clients sent through the gate so
+    /// far (and that the gate has passed on).
+    fn sent_so_far(&mut self, wanted: u8) -> Vec<Vec<u8>> {
+        std::iter::from_fn(|| self.packets.try_recv().ok())
+            .filter(|packet| kind(packet) == wanted)
+            .collect()
     }
 }
 
@@ -281,6 +289,177 @@ async fn read_packet(socket: &mut (impl AsyncRead + Unpin)) -> std::io::Result<V
         }
     }
     Err(std::io::Error::other("bad remaining length"))
+}
+
+// ---------------------------------------------------------------- scripted broker
+
+// MQTT 3.1.1 packet types (2.2.1).
+const CONNECT: u8 = 1;
+const PUBLISH: u8 = 3;
+const SUBSCRIBE: u8 = 8;
+const UNSUBSCRIBE: u8 = 10;
+const DISCONNECT: u8 = 14;
+
+fn kind(packet: &[u8]) -> u8 {
+    packet.first().map_or(0, |header| header >> 4)
+}
+
+/// What follows the fixed header.
+fn body(packet: &[u8]) -> &[u8] {
+    let length_bytes = packet[1..]
+        .iter()
+        .take_while(|byte| **byte & 0x80 != 0)
+        .count()
+        + 1;
+    &packet[1 + length_bytes..]
+}
+
+fn u16_at(bytes: &[u8], at: usize) -> u16 {
+    u16::from_be_bytes([bytes[at], bytes[at + 1]])
+}
+
+/// The length-prefixed strings from `at` on, each followed by `skip` bytes.
+fn strings(bytes: &[u8], mut at: usize, skip: usize) -> Vec<String> {
+    let mut found = Vec::new();
+    while at + 2 <= bytes.len() {
+        let length = usize::from(u16_at(bytes, at));
+        found.push(String::from_utf8(bytes[at + 2..at + 2 + length].to_vec()).expect("UTF-8"));
+        at += 2 + length + skip;
+    }
+    found
+}
+
+/// A SUBSCRIBE's packet id and topics.
+fn subscription(packet: &[u8]) -> (u16, Vec<String>) {
+    assert_eq!(kind(packet), SUBSCRIBE, "{packet:?}");
+    let body = body(packet);
+    (u16_at(body, 0), strings(body, 2, 1))
+}
+
+/// An UNSUBSCRIBE's topics.
+fn unsubscription(packet: &[u8]) -> Vec<String> {
+    assert_eq!(kind(packet), UNSUBSCRIBE, "{packet:?}");
+    strings(body(packet), 2, 0)
+}
+
+/// A client PUBLISH with QoS 1: its packet id and payload.
+fn acknowledged_publish(packet: &[u8]) -> (u16, Vec<u8>) {
+    assert_eq!(kind(packet), PUBLISH, "{packet:?}");
+    assert_eq!((packet[0] >> 1) & 0b11, 1, "QoS 1");
+    let body = body(packet);
+    let topic_end = 2 + usize::from(u16_at(body, 0));
+    (u16_at(body, topic_end), body[topic_end + 2..].to_vec())
+}
+
+fn encode(header: u8, body: &[u8]) -> Vec<u8> {
+    let mut packet = vec![header];
+    let mut length = body.len();
+    loop {
+        let byte = (length % 128) as u8;
+        length /= 128;
+        packet.push(if length > 0 { byte | 0x80 } else { byte });
+        if length == 0 {
+            break;
+        }
+    }
+    packet.extend_from_slice(body);
+    packet
+}
+
+fn suback(pkid: u16, codes: &[u8]) -> Vec<u8> {
+    let mut body = pkid.to_be_bytes().to_vec();
+    body.extend_from_slice(codes);
+    encode(0x90, &body)
+}
+
+fn puback(pkid: u16) -> Vec<u8> {
+    encode(0x40, &pkid.to_be_bytes())
+}
+
+/// A QoS 0 PUBLISH from the broker.
+fn message(topic: &str, payload: &[u8]) -> Vec<u8> {
+    let mut body = (topic.len() as u16).to_be_bytes().to_vec();
+    body.extend_from_slice(topic.as_bytes());
+    body.extend_from_slice(payload);
+    encode(0x30, &body)
+}
+
+/// The broker side of one connection, played by the test. Dropping it
+/// closes the connection. Clients of it should use a long keep-alive: it
+/// does not answer pings.
+struct Scripted {
+    packets: mpsc::UnboundedReceiver<Vec<u8>>,
+    out: mpsc::UnboundedSender<Vec<u8>>,
+}
+
+impl Scripted {
+    fn new(socket: TcpStream) -> Self {
+        let (mut read, mut write) = socket.into_split();
+        let (packets_tx, packets) = mpsc::unbounded_channel();
+        let (out, mut outgoing) = mpsc::unbounded_channel::<Vec<u8>>();
+        tokio::spawn(async move {
+            while let Ok(packet) = read_packet(&mut read).await {
+                if packets_tx.send(packet).is_err() {
+                    break;
+                }
+            }
+        });
+        // Ends, and drops the write half (a FIN), when `out` is dropped.
+        tokio::spawn(async move {
+            while let Some(bytes) = outgoing.recv().await {
+                if write.write_all(&bytes).await.is_err() {
+                    break;
+                }
+            }
+        });
+        Scripted { packets, out }
+    }
+
+    /// The next packet from the client; `None` once it hung up.
+    async fn next(&mut self) -> Option<Vec<u8>> {
+        guard("a packet from the client", self.packets.recv()).await
+    }
+
+    async fn expect_next(&mut self, wanted: u8) -> Vec<u8> {
+        let packet = self.next().await.expect("the client is connected");
+        assert_eq!(kind(&packet), wanted, "{packet:?}");
+        packet
+    }
+
+    fn send(&self, bytes: Vec<u8>) {
+        let _ = self.out.send(bytes);
+    }
+
+    /// Accepts the CONNECT and grants the first SUBSCRIBE (the device's
+    /// own topic); `None` if the client hung up first.
+    async fn accept_device(&mut self) -> Option<Vec<String>> {
+        let connect = self.next().await?;
+        assert_eq!(kind(&connect), CONNECT, "{connect:?}");
+        self.send(vec![0x20, 0x02, 0x00, 0x00]);
+        let (pkid, topics) = subscription(&self.next().await?);
+        self.send(suback(pkid, &vec![0; topics.len()]));
+        Some(topics)
+    }
+}
+
+/// A listener whose connections the test plays through [`Scripted`].
+async fn scripted_broker() -> (u16, mpsc::UnboundedReceiver<Scripted>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let (accepted_tx, accepted) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            if accepted_tx.send(Scripted::new(socket)).is_err() {
+                break;
+            }
+        }
+    });
+    (port, accepted)
+}
+
+/// A connection to a scripted broker: no pings during a test.
+fn scripted_builder(port: u16, id: &DeviceId) -> ConnectionBuilder {
+    builder(port, id).keep_alive(Duration::from_secs(120))
 }
 
 // ---------------------------------------------------------------- clients
@@ -367,13 +546,23 @@ fn builder(port: u16, id: &DeviceId) -> ConnectionBuilder {
         .port(port)
         .plain_tcp()
         .keep_alive(Duration::from_secs(5))
-        .reconnect_backoff(Duration::from_millis(50), Duration::from_millis(400))
+        .reconnect_backoff(Backoff::new(
+            Duration::from_millis(50),
+            Duration::from_millis(400),
+        ))
 }
 
+/// The next event other than `Retrying` (the backoff tests look at those).
 async fn next_event(events: &mut EventStream) -> ConnectionEvent {
-    guard("a connection event", events.next())
-        .await
-        .expect("the event stream is open")
+    guard("a connection event", async {
+        loop {
+            match events.next().await.expect("the event stream is open") {
+                ConnectionEvent::Retrying { .. } => continue,
+                event => return event,
+            }
+        }
+    })
+    .await
 }
 
 async fn next_command(commands: &mut losant_device::mqtt::CommandStream) -> DeviceCommand {
@@ -541,7 +730,7 @@ async fn a_broker_restart_reconnects_and_resubscribes_every_topic() {
         connection
             .send_state(&DeviceState::now().with("x", 1))
             .await,
-        Err(Error::MqttNotConnected)
+        Err(Error::Mqtt(MqttError::NotConnected))
     ));
     // A peripheral added while disconnected is subscribed on reconnection.
     let mut during_commands = connection
@@ -583,7 +772,7 @@ async fn refused_credentials_are_a_typed_error() {
         .await
         .expect_err("refused");
     assert!(
-        matches!(&error, Error::MqttRefused { code: 5, .. }),
+        matches!(&error, Error::Mqtt(MqttError::Refused { code: 5, .. })),
         "{error:?}"
     );
     assert!(error.to_string().contains("access secret"), "{error}");
@@ -600,7 +789,10 @@ async fn refused_credentials_are_a_typed_error() {
         .connect()
         .await
         .expect_err("rejected");
-    assert!(matches!(&error, Error::MqttConnection { .. }), "{error:?}");
+    assert!(
+        matches!(&error, Error::Mqtt(MqttError::Connection { .. })),
+        "{error:?}"
+    );
     assert!(error.to_string().contains("credentials"), "{error}");
     builder(port, &device(11))
         .connect()
@@ -637,7 +829,7 @@ async fn a_refused_reconnection_closes_the_connection() {
         connection
             .send_state(&DeviceState::now().with("x", 1))
             .await,
-        Err(Error::MqttRefused { code: 5, .. })
+        Err(Error::Mqtt(MqttError::Refused { code: 5, .. }))
     ));
 }
 
@@ -667,7 +859,7 @@ async fn publishing_while_disconnected_fails_or_is_queued_until_reconnected() {
     let second = DeviceState::at(11i64).with("n", 2);
     assert!(matches!(
         strict_connection.send_state(&first).await,
-        Err(Error::MqttNotConnected)
+        Err(Error::Mqtt(MqttError::NotConnected))
     ));
     queueing_connection
         .send_state(&first)
@@ -679,7 +871,7 @@ async fn publishing_while_disconnected_fails_or_is_queued_until_reconnected() {
         .expect("queued");
     assert!(matches!(
         queueing_connection.send_state(&first).await,
-        Err(Error::MqttQueueFull { capacity: 2 })
+        Err(Error::Mqtt(MqttError::QueueFull { capacity: 2 }))
     ));
     assert_eq!(queueing_connection.queued_messages(), 2);
 
@@ -730,7 +922,7 @@ async fn disconnect_then_reconnect_emits_connected_again() {
         connection
             .send_state(&DeviceState::now().with("x", 1))
             .await,
-        Err(Error::MqttNotConnected)
+        Err(Error::Mqtt(MqttError::NotConnected))
     ));
 
     connection.reconnect().await.expect("connected again");
@@ -779,7 +971,7 @@ async fn dropping_or_closing_the_connection_stops_it() {
     assert_eq!(clone.status(), ConnectionStatus::Closed);
     assert!(matches!(
         clone.send_state(&DeviceState::now().with("x", 1)).await,
-        Err(Error::MqttClosed)
+        Err(Error::Mqtt(MqttError::Closed))
     ));
     assert_eq!(
         next_event(&mut events).await,
@@ -831,8 +1023,9 @@ fn ring() -> Arc<rustls::crypto::CryptoProvider> {
 }
 
 /// A TLS front for a plain broker: terminates TLS with the test
-/// certificate and forwards to `upstream`.
-async fn tls_front(upstream: u16) -> u16 {
+/// certificate and forwards to `upstream`. Counts the connections it
+/// accepted.
+async fn tls_front(upstream: u16) -> (u16, Arc<AtomicUsize>) {
     let cert = CertificateDer::from_pem_slice(TEST_CERT.as_bytes()).expect("certificate");
     let key = PrivateKeyDer::from_pem_slice(TEST_KEY.as_bytes()).expect("key");
     let config = rustls::ServerConfig::builder_with_provider(ring())
@@ -844,8 +1037,11 @@ async fn tls_front(upstream: u16) -> u16 {
     let acceptor = TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("address").port();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
     tokio::spawn(async move {
         while let Ok((socket, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
                 let Ok(mut tls) = acceptor.accept(socket).await else {
@@ -857,9 +1053,11 @@ async fn tls_front(upstream: u16) -> u16 {
             });
         }
     });
-    port
+    (port, accepted)
 }
 
+/// A failed handshake is reported at once as a TLS error: one attempt,
+/// not retries until the (here long) connect timeout.
 #[tokio::test]
 async fn tls_connections_verify_the_broker() {
     let default = DeviceConnection::builder(device(18), "access-key", "access-secret");
@@ -867,21 +1065,28 @@ async fn tls_connections_verify_the_broker() {
     assert!(text.contains("broker.losant.com") && text.contains("8883") && text.contains("TLS"));
 
     let port = start_broker(None).await;
-    let tls_port = tls_front(port).await;
+    let (tls_port, accepted) = tls_front(port).await;
     let id = device(23);
     let mut peer = Peer::start(port, &[state_topic(&id)]).await;
 
-    // The default roots do not know the test CA.
-    let error = default
-        .clone()
-        .broker("127.0.0.1")
-        .port(tls_port)
-        .connect_timeout(Duration::from_secs(1))
-        .connect()
-        .await
-        .expect_err("an unknown issuer");
-    assert!(matches!(&error, Error::MqttConnection { .. }), "{error:?}");
-    assert!(error.to_string().contains("TLS"), "{error}");
+    // The default roots do not know the test CA, whichever provider.
+    for untrusting in [default.clone(), default.clone().tls_provider(ring())] {
+        let before = accepted.load(Ordering::SeqCst);
+        let connecting = untrusting
+            .broker("127.0.0.1")
+            .port(tls_port)
+            .connect_timeout(Duration::from_secs(120))
+            .connect();
+        let error = guard("the TLS verdict", connecting)
+            .await
+            .expect_err("an unknown issuer");
+        assert!(
+            matches!(&error, Error::Mqtt(MqttError::Tls { .. })),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("TLS"), "{error}");
+        assert_eq!(accepted.load(Ordering::SeqCst), before + 1, "one attempt");
+    }
 
     // With the test CA as root, TLS works end to end.
     let mut roots = rustls::RootCertStore::empty();
@@ -912,20 +1117,27 @@ async fn tls_connections_verify_the_broker() {
     // A server that does not speak TLS at all.
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let plain_port = listener.local_addr().expect("address").port();
+    let plain_accepted = Arc::new(AtomicUsize::new(0));
+    let count = plain_accepted.clone();
     tokio::spawn(async move {
         while let Ok((mut socket, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
             let _ = socket.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
         }
     });
-    let error = default
+    let connecting = default
         .broker("127.0.0.1")
         .port(plain_port)
-        .connect_timeout(Duration::from_secs(1))
-        .connect()
+        .connect_timeout(Duration::from_secs(120))
+        .connect();
+    let error = guard("the TLS verdict", connecting)
         .await
         .expect_err("no TLS there");
-    assert!(matches!(&error, Error::MqttConnection { .. }), "{error:?}");
-    assert!(error.to_string().contains("TLS"), "{error}");
+    assert!(
+        matches!(&error, Error::Mqtt(MqttError::Tls { .. })),
+        "{error:?}"
+    );
+    assert_eq!(plain_accepted.load(Ordering::SeqCst), 1, "one attempt");
 }
 
 #[tokio::test]
@@ -949,7 +1161,8 @@ async fn bad_settings_are_rejected_before_connecting() {
     let id = device(20);
     for builder in [
         builder(1, &id).keep_alive(Duration::ZERO),
-        builder(1, &id).reconnect_backoff(Duration::from_secs(2), Duration::from_secs(1)),
+        builder(1, &id).reconnect_backoff(Backoff::new(Duration::ZERO, Duration::from_secs(1))),
+        builder(1, &id).ack_timeout(Duration::ZERO),
         builder(1, &id).command_buffer(0),
         builder(1, &id).broker(" "),
     ] {
@@ -972,6 +1185,401 @@ async fn an_oversized_state_is_rejected_before_sending() {
         Err(Error::InvalidInput { .. })
     ));
     assert!(connection.is_connected());
+}
+
+/// Issue 11: a broker that drops every connection soon after accepting it
+/// (as for an oversized retained command) must see the waits between
+/// attempts grow, not a reconnect storm.
+#[tokio::test]
+async fn connections_dropped_soon_after_coming_up_keep_the_backoff_growing() {
+    let (port, mut accepted) = scripted_broker().await;
+    let (arrivals_tx, mut arrivals) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(mut connection) = accepted.recv().await {
+            let _ = arrivals_tx.send(tokio::time::Instant::now());
+            tokio::spawn(async move {
+                if connection.accept_device().await.is_some() {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                drop(connection);
+            });
+        }
+    });
+    let first = Duration::from_millis(20);
+    let connection = scripted_builder(port, &device(40))
+        .reconnect_backoff(Backoff::new(first, Duration::from_secs(10)))
+        .connect()
+        .await
+        .expect("connects");
+    let mut events = connection.events();
+
+    let mut attempts = Vec::new();
+    let mut last_delay = Duration::ZERO;
+    guard("six retries", async {
+        while attempts.len() < 6 {
+            match events.next().await.expect("the event stream is open") {
+                ConnectionEvent::Retrying { attempt, delay } => {
+                    let ceiling = first * 2u32.pow(attempt - 1);
+                    assert!(
+                        delay >= ceiling / 2 && delay <= ceiling,
+                        "{attempt}: {delay:?}"
+                    );
+                    attempts.push(attempt);
+                    last_delay = delay;
+                }
+                ConnectionEvent::Reconnected | ConnectionEvent::Disconnected { .. } => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    })
+    .await;
+    // Consecutive, never back to 1: the connections did not stay up for
+    // `stable_after` (30 s by default).
+    assert!(
+        attempts.windows(2).all(|pair| pair[1] == pair[0] + 1),
+        "{attempts:?}"
+    );
+    assert!(attempts[5] >= 6, "{attempts:?}");
+    assert!(last_delay >= Duration::from_millis(320), "{last_delay:?}");
+
+    // The broker sees it too: the latest gap holds at least that wait.
+    let mut previous = None;
+    while let Ok(arrival) = arrivals.try_recv() {
+        previous = Some(arrival);
+    }
+    let previous = previous.expect("connections arrived");
+    let next = guard("the next attempt", arrivals.recv())
+        .await
+        .expect("the broker is running");
+    assert!(
+        next - previous >= Duration::from_millis(320),
+        "{:?}",
+        next - previous
+    );
+    connection.close().await.expect("closed");
+}
+
+/// A connection that stayed up for `stable_after` starts the backoff over.
+#[tokio::test]
+async fn a_connection_that_stayed_up_starts_the_backoff_over() {
+    let (port, mut accepted) = scripted_broker().await;
+    tokio::spawn(async move {
+        while let Some(mut connection) = accepted.recv().await {
+            tokio::spawn(async move {
+                if connection.accept_device().await.is_some() {
+                    tokio::time::sleep(Duration::from_millis(1000)).await;
+                }
+                drop(connection);
+            });
+        }
+    });
+    let connection = scripted_builder(port, &device(41))
+        .reconnect_backoff(Backoff::new(
+            Duration::from_millis(20),
+            Duration::from_secs(10),
+        ))
+        .stable_after(Duration::from_millis(200))
+        .connect()
+        .await
+        .expect("connects");
+    let mut events = connection.events();
+    let mut attempts = Vec::new();
+    guard("three retries", async {
+        while attempts.len() < 3 {
+            if let ConnectionEvent::Retrying { attempt, .. } =
+                events.next().await.expect("the event stream is open")
+            {
+                attempts.push(attempt);
+            }
+        }
+    })
+    .await;
+    assert_eq!(attempts, [1, 1, 1]);
+}
+
+/// Several peripherals subscribed at once, answered by the broker in the
+/// reverse order and one of them rejected: each caller gets its own
+/// answer, and each stream its own topic's commands.
+#[tokio::test]
+async fn concurrent_subscriptions_are_matched_by_packet_id_not_order() {
+    let (port, mut accepted) = scripted_broker().await;
+    let (gateway, granted, rejected, also) = (device(42), device(43), device(44), device(45));
+    let rejected_topic = command_topic(&rejected);
+    let script = {
+        let rejected_topic = rejected_topic.clone();
+        tokio::spawn(async move {
+            let mut connection = accepted.recv().await.expect("a connection");
+            connection
+                .accept_device()
+                .await
+                .expect("the device connects");
+            let mut asked = Vec::new();
+            for _ in 0..3 {
+                asked.push(subscription(&connection.expect_next(SUBSCRIBE).await));
+            }
+            for (pkid, topics) in asked.iter().rev() {
+                let code = if topics[0] == rejected_topic {
+                    0x80
+                } else {
+                    0x00
+                };
+                connection.send(suback(*pkid, &[code]));
+            }
+            for (_, topics) in &asked {
+                let name = serde_json::json!({ "name": topics[0] }).to_string();
+                connection.send(message(&topics[0], name.as_bytes()));
+            }
+            connection
+        })
+    };
+    let connection = scripted_builder(port, &gateway)
+        .connect()
+        .await
+        .expect("connects");
+    let mut events = connection.events();
+    let (first, second, third) = guard("three subscriptions", async {
+        tokio::join!(
+            connection.peripheral_commands(&granted),
+            connection.peripheral_commands(&rejected),
+            connection.peripheral_commands(&also),
+        )
+    })
+    .await;
+    match second {
+        Err(Error::Mqtt(MqttError::SubscriptionRejected { topic })) => {
+            assert_eq!(topic, rejected_topic)
+        }
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+    assert_eq!(
+        next_event(&mut events).await,
+        ConnectionEvent::SubscriptionRejected {
+            topic: rejected_topic
+        }
+    );
+    let _broker = script.await.expect("the script ran");
+    for (mut stream, id) in [(first, &granted), (third, &also)] {
+        let stream = stream.as_mut().expect("granted");
+        assert_eq!(
+            next_command(stream).await,
+            DeviceCommand::named(command_topic(id))
+        );
+    }
+}
+
+/// Dropping the last stream of a peripheral unsubscribes from its topic;
+/// dropping one of two does not.
+#[tokio::test]
+async fn dropping_the_last_peripheral_stream_unsubscribes() {
+    let port = start_broker(None).await;
+    let mut gate = Gate::start(port, Mode::Forward).await;
+    let (gateway, peripheral) = (device(46), device(47));
+    let connection = builder(gate.port, &gateway)
+        .connect()
+        .await
+        .expect("connects");
+    let mut peer = Peer::start(port, &[]).await;
+    let first = connection
+        .peripheral_commands(&peripheral)
+        .await
+        .expect("subscribed");
+    let mut second = connection
+        .peripheral_commands(&peripheral)
+        .await
+        .expect("subscribed");
+
+    drop(first);
+    // A round trip through the task, which serves the drop first.
+    let _other = connection
+        .peripheral_commands(&device(48))
+        .await
+        .expect("subscribed");
+    peer.publish(&command_topic(&peripheral), br#"{"name":"still"}"#)
+        .await;
+    assert_eq!(
+        next_command(&mut second).await,
+        DeviceCommand::named("still")
+    );
+    assert!(gate.sent_so_far(UNSUBSCRIBE).is_empty());
+
+    drop(second);
+    let _another = connection
+        .peripheral_commands(&device(49))
+        .await
+        .expect("subscribed");
+    let unsubscribes = gate.sent_so_far(UNSUBSCRIBE);
+    assert_eq!(unsubscribes.len(), 1, "{unsubscribes:?}");
+    assert_eq!(
+        unsubscription(&unsubscribes[0]),
+        [command_topic(&peripheral)]
+    );
+}
+
+/// Dropping the last handle says goodbye to the broker (DISCONNECT) before
+/// the task ends, which ends the streams.
+#[tokio::test]
+async fn dropping_the_last_handle_sends_disconnect() {
+    let port = start_broker(None).await;
+    let mut gate = Gate::start(port, Mode::Forward).await;
+    let connection = builder(gate.port, &device(54))
+        .connect()
+        .await
+        .expect("connects");
+    let mut events = connection.events();
+    let clone = connection.clone();
+    drop(connection);
+    assert!(clone.is_connected(), "a clone keeps it up");
+    drop(clone);
+    assert_eq!(
+        next_event(&mut events).await,
+        ConnectionEvent::Disconnected {
+            reason: DisconnectReason::Closed
+        }
+    );
+    assert_eq!(guard("the event stream to end", events.next()).await, None);
+    let goodbye = guard("the DISCONNECT through the gate", async {
+        loop {
+            let packet = gate.packets.recv().await.expect("the gate is running");
+            if kind(&packet) == DISCONNECT {
+                return packet;
+            }
+        }
+    })
+    .await;
+    assert_eq!(goodbye, [0xe0, 0x00]);
+}
+
+/// With QoS 1, `send_state` returns at the broker's PUBACK for that very
+/// message (matched by packet id, in any order), and not before.
+#[tokio::test]
+async fn a_qos1_state_resolves_at_its_own_puback() {
+    let (port, mut accepted) = scripted_broker().await;
+    let connecting = tokio::spawn(
+        scripted_builder(port, &device(50))
+            .qos(Qos::AtLeastOnce)
+            .connect(),
+    );
+    let mut broker = accepted.recv().await.expect("a connection");
+    broker.accept_device().await.expect("the device connects");
+    let connection = connecting.await.expect("joined").expect("connects");
+
+    let first_state = DeviceState::at(1i64).with("n", 1);
+    let first = connection.send_state(&first_state);
+    tokio::pin!(first);
+    let first_pkid = tokio::select! {
+        _ = &mut first => panic!("resolved before the broker had the message"),
+        packet = broker.expect_next(PUBLISH) => acknowledged_publish(&packet).0,
+    };
+    // A second message, acknowledged at once, while the first is not.
+    let second_state = DeviceState::at(2i64).with("n", 2);
+    let acknowledge_second = async {
+        let (pkid, payload) = acknowledged_publish(&broker.expect_next(PUBLISH).await);
+        assert_eq!(payload, br#"{"data":{"n":2},"time":2}"#);
+        assert_ne!(pkid, first_pkid);
+        broker.send(puback(pkid));
+    };
+    let second = async {
+        let ((), sent) = tokio::join!(
+            acknowledge_second,
+            guard("the second state", connection.send_state(&second_state))
+        );
+        sent
+    };
+    tokio::select! {
+        _ = &mut first => panic!("resolved without its PUBACK"),
+        sent = second => sent.expect("the second is acknowledged"),
+    }
+    assert!(futures::poll!(&mut first).is_pending());
+    broker.send(puback(first_pkid));
+    guard("the first state", first)
+        .await
+        .expect("the first is acknowledged");
+
+    // No PUBACK at all: a typed timeout.
+    let connecting = tokio::spawn(
+        scripted_builder(port, &device(51))
+            .qos(Qos::AtLeastOnce)
+            .ack_timeout(Duration::from_millis(300))
+            .connect(),
+    );
+    let mut silent = accepted.recv().await.expect("a connection");
+    silent.accept_device().await.expect("the device connects");
+    let connection = connecting.await.expect("joined").expect("connects");
+    let error = connection
+        .send_state(&first_state)
+        .await
+        .expect_err("never acknowledged");
+    assert!(
+        matches!(error, Error::Mqtt(MqttError::Timeout { .. })),
+        "{error:?}"
+    );
+}
+
+/// A QoS 1 state the broker had not acknowledged when the connection
+/// dropped is sent again after reconnecting, and the call returns at that
+/// PUBACK.
+#[tokio::test]
+async fn an_unacknowledged_state_is_resent_after_reconnecting() {
+    let (port, mut accepted) = scripted_broker().await;
+    let connecting = tokio::spawn(
+        scripted_builder(port, &device(53))
+            .qos(Qos::AtLeastOnce)
+            .connect(),
+    );
+    let mut broker = accepted.recv().await.expect("a connection");
+    broker.accept_device().await.expect("the device connects");
+    let connection = connecting.await.expect("joined").expect("connects");
+    let mut events = connection.events();
+
+    let state = DeviceState::at(5i64).with("n", 5);
+    let sending = connection.send_state(&state);
+    tokio::pin!(sending);
+    let first_try = tokio::select! {
+        _ = &mut sending => panic!("resolved before the broker had the message"),
+        packet = broker.expect_next(PUBLISH) => acknowledged_publish(&packet).1,
+    };
+    drop(broker);
+    let again = async {
+        assert!(lost(&next_event(&mut events).await));
+        let mut broker = accepted.recv().await.expect("a reconnection");
+        broker.accept_device().await.expect("the device reconnects");
+        let (pkid, payload) = acknowledged_publish(&broker.expect_next(PUBLISH).await);
+        assert_eq!(payload, first_try);
+        broker.send(puback(pkid));
+        broker
+    };
+    let (sent, _broker) = guard("the resent state", async {
+        tokio::join!(&mut sending, again)
+    })
+    .await;
+    sent.expect("acknowledged after reconnecting");
+    assert_eq!(connection.queued_messages(), 0);
+}
+
+/// A stream that is not read loses its oldest commands, counted, while
+/// another stream of the same topic that is read loses nothing.
+#[tokio::test]
+async fn a_slow_command_stream_loses_the_oldest_and_counts_them() {
+    let port = start_broker(None).await;
+    let id = device(52);
+    let connection = builder(port, &id)
+        .command_buffer(2)
+        .connect()
+        .await
+        .expect("connects");
+    let mut slow = connection.commands();
+    let mut fast = connection.commands();
+    let mut peer = Peer::start(port, &[]).await;
+    for n in 1..=5 {
+        let name = format!("c{n}");
+        let payload = serde_json::json!({ "name": name }).to_string();
+        peer.publish(&command_topic(&id), payload.as_bytes()).await;
+        assert_eq!(next_command(&mut fast).await, DeviceCommand::named(name));
+    }
+    assert_eq!(fast.dropped(), 0);
+    assert_eq!(next_command(&mut slow).await, DeviceCommand::named("c4"));
+    assert_eq!(next_command(&mut slow).await, DeviceCommand::named("c5"));
+    assert_eq!(slow.dropped(), 3);
 }
 
 /// Handles, streams and futures can move between tasks (checked by the
