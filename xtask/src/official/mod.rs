@@ -14,6 +14,7 @@ pub mod ledger;
 pub mod merge;
 pub mod model;
 pub mod ours;
+pub mod rebuild;
 pub mod report;
 pub mod run;
 pub mod shape;
