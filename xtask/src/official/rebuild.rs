@@ -145,9 +145,7 @@ fn set_node_fact(root: &mut Shape, path: &str, fact: &str, value: &Value) {
             return;
         };
         if value.as_bool() == Some(true) {
-            node(root, &segments)
-                .required
-                .insert(unescape_name(name));
+            node(root, &segments).required.insert(unescape_name(name));
         }
         return;
     }
