@@ -42,16 +42,19 @@ commands:
       agree with stays out of it and is recorded as pending in the ledger.
       Exit: 0, 1 when items are pending, 2 error.
   spec decide ID... --reason TEXT [--spec PATH] [--baseline PATH] [--ledger PATH]
-      Mark ledger items as decided, with the reason, and move the baseline
-      for exactly their facts.
+      Mark items as decided, with the reason, and move the baseline for
+      exactly their facts. An ID is a ledger item, or a difference between
+      our spec and the baseline that spec lint names (recorded as decided).
   spec baseline --from URL|PATH [--as URL] [--spec PATH] [--upstream-json PATH]
       Record URL|PATH as the upstream our spec is reconciled against
       (rewrites spec/upstream.json; no report).
-  spec lint [--spec PATH]
+  spec lint [--spec PATH] [--baseline PATH] [--ledger PATH]
       Check our spec (operationIds, x-losant-action, refs, parameter types,
       summaries, 4xx responses, no strict response schemas, no OpenAPI 3.1)
       and, when spec/official-baseline.json exists, that no item of
-      spec/drift-ledger.json is pending. Exit 0/1.
+      spec/drift-ledger.json is pending and that our spec agrees with the
+      baseline's facts wherever no decision says otherwise (offline, with
+      the refresh's tolerance rules). Exit 0/1.
   codegen [--out FILE] [--spec PATH]
       Print (or write) the code build.rs generates from the spec.
   api-snapshot [--check] [--spec PATH] [--snapshot PATH]

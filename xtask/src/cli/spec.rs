@@ -93,7 +93,7 @@ pub(super) fn decide(rest: &[&str], out: &mut dyn Write) -> Result<i32, String> 
     let reason = args
         .value("--reason")
         .ok_or_else(|| "spec decide needs --reason TEXT".to_string())?;
-    let decided = crate::official::ledger::decide(&official_files(&args), &ids, &reason)?;
+    let decided = crate::official::decide::decide(&official_files(&args), &ids, &reason)?;
     for entry in decided {
         let _ = writeln!(out, "decided {}: {}", entry.id, entry.summary);
     }
@@ -166,11 +166,14 @@ pub(super) fn baseline(rest: &[&str], out: &mut dyn Write) -> Result<i32, String
 }
 
 pub(super) fn lint(rest: &[&str], out: &mut dyn Write) -> Result<i32, String> {
-    let args = Args::parse(&owned(rest), &["--spec"], &[])?;
+    let args = Args::parse(&owned(rest), &["--spec", "--baseline", "--ledger"], &[])?;
     let path = spec_path(&args);
     let document = crate::codegen::load::read(&path).map_err(|e| e.to_string())?;
     let mut findings = spec_lint::lint(&document);
-    findings.extend(crate::official::ledger::lint(&path));
+    findings.extend(crate::official::lint::lint(
+        &document,
+        &official_files(&args),
+    ));
     if findings.is_empty() {
         let operations = crate::ours::operation_ids(&document).len();
         let _ = writeln!(
