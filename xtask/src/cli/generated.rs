@@ -34,12 +34,31 @@ pub(super) fn api_snapshot(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, String> {
-    let args = Args::parse(&owned(rest), &["--spec", "--snapshot"], &["--check"])?;
+    let args = Args::parse(
+        &owned(rest),
+        &["--spec", "--snapshot", "--crate-root"],
+        &["--check"],
+    )?;
     let path = args
         .path("--snapshot")
         .unwrap_or_else(|| workspace_root().join("spec/api-snapshot.txt"));
-    let generated = generated_sources(&spec_path(&args))?;
-    let text = snapshot::render(&generated.client)?;
+    let root = args
+        .path("--crate-root")
+        .unwrap_or_else(|| workspace_root().join("src/lib.rs"));
+    let spec = spec_path(&args);
+    let generated = generated_sources(&spec)?;
+    let mock = crate::codegen::mock::generate_from_path(&spec).map_err(|e| e.to_string())?;
+    // What src/ includes from OUT_DIR, as build.rs writes it; the client has
+    // its own sections.
+    let included = snapshot::public::Included::from([
+        ("client.rs".to_string(), None),
+        (
+            "operations.rs".to_string(),
+            Some(generated.operations.clone()),
+        ),
+        ("mock.rs".to_string(), Some(mock)),
+    ]);
+    let text = snapshot::render(&generated.client, &root, &included)?;
     if args.flag("--check") {
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
         if committed == text {
@@ -48,7 +67,7 @@ pub(super) fn api_snapshot(
         }
         let _ = writeln!(
             err,
-            "api-snapshot: {} is stale (the generated API changed)\n{}\nrun: cargo xtask api-snapshot",
+            "api-snapshot: {} is stale (the public API changed)\n{}\nrun: cargo xtask api-snapshot",
             path.display(),
             first_difference(&committed, &text)
         );

@@ -57,8 +57,10 @@ commands:
       the refresh's tolerance rules). Exit 0/1.
   codegen [--out FILE] [--spec PATH]
       Print (or write) the code build.rs generates from the spec.
-  api-snapshot [--check] [--spec PATH] [--snapshot PATH]
-      Regenerate spec/api-snapshot.txt, or with --check fail (exit 1) if it
+  api-snapshot [--check] [--spec PATH] [--snapshot PATH] [--crate-root FILE]
+      Regenerate spec/api-snapshot.txt, the listing of the whole public API
+      (the generated client, and the hand-written API walked from
+      --crate-root, default src/lib.rs), or with --check fail (exit 1) if it
       is stale.
 ";
 
