@@ -5,7 +5,7 @@
 //! mergeable (purely additive and locatable: a new property, enum value,
 //! optional parameter or schema), or for a person (removals, retypes, new
 //! required fields, new operations, anything that cannot be located or
-//! converted cleanly). Merging edits the YAML text (see [`crate::yamledit`])
+//! converted cleanly). Merging edits the YAML text (see [`crate::edit`])
 //! and checks that the result parses to exactly the intended document and
 //! still generates the client before anything is written.
 
