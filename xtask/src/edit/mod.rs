@@ -2,6 +2,7 @@
 //! batches, each checked: a batch that cannot be made is left out, and the
 //! result must parse to exactly the intended document.
 
+mod values;
 mod yaml;
 
 use serde_json::Value;
