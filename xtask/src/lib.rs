@@ -20,7 +20,6 @@ pub mod ours;
 pub mod refresh;
 pub mod report;
 pub mod snapshot;
-pub mod yamledit;
 
 use std::path::PathBuf;
 

@@ -122,6 +122,69 @@ fn api_snapshot_check_detects_staleness() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// The snapshot covers the hand-written API too: a new public function in
+/// the crate's sources makes it stale.
+#[test]
+fn api_snapshot_check_detects_a_hand_written_change() {
+    let dir = temp("snapshot-src");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/api-crate/src");
+    let copy = dir.join("src");
+    copy_tree(&source, &copy);
+    let snapshot = dir.join("api-snapshot.txt");
+    let spec = fixture("spec.yaml");
+    let root = copy.join("lib.rs");
+    let args = |extra: &str| {
+        let mut v = vec![
+            "api-snapshot".to_string(),
+            "--spec".into(),
+            spec.clone(),
+            "--snapshot".into(),
+            snapshot.display().to_string(),
+            "--crate-root".into(),
+            root.display().to_string(),
+        ];
+        if !extra.is_empty() {
+            v.push(extra.into());
+        }
+        v
+    };
+    let run_owned = |args: Vec<String>| {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&refs)
+    };
+    assert_eq!(run_owned(args("")).0, 0);
+    let text = std::fs::read_to_string(&snapshot).unwrap();
+    assert!(text.contains("\n## Hand-written API (src/)\n\n"), "{text}");
+    assert!(
+        text.contains("\nshapes::nested::deep: fn deep()\n"),
+        "{text}"
+    );
+    assert_eq!(run_owned(args("--check")).0, 0);
+
+    let nested = copy.join("shapes/nested.rs");
+    let mut code = std::fs::read_to_string(&nested).unwrap();
+    code.push_str("pub fn deeper(level: u8) -> u8 { level }\n");
+    std::fs::write(&nested, code).unwrap();
+    let (code, _, err) = run_owned(args("--check"));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("is stale (the public API changed)"), "{err}");
+    assert!(err.contains("fn deeper(level: u8) -> u8"), "{err}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
 #[test]
 fn unknown_command_is_an_error() {
     let (code, _, err) = run(&["frobnicate"]);

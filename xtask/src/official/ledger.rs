@@ -2,7 +2,6 @@
 //! of Losant's definition our spec is reconciled against) and the ledger (the
 //! items still pending, and those decided with a written reason).
 
-use crate::lint::Finding;
 use crate::official::facts::Facts;
 use crate::official::items::Item;
 use crate::refresh::write_atomically;
@@ -195,71 +194,4 @@ pub fn move_facts(facts: &mut Facts, keys: &BTreeMap<String, Value>) {
             facts.insert(key.clone(), value.clone());
         }
     }
-}
-
-/// `cargo xtask spec decide ID… --reason TEXT`: marks the items decided and
-/// moves the baseline for exactly their facts.
-pub fn decide(files: &Files, ids: &[String], reason: &str) -> Result<Vec<Entry>, String> {
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err("--reason must say why (it is kept in the ledger)".into());
-    }
-    if ids.is_empty() {
-        return Err("name at least one item id".into());
-    }
-    let mut baseline = Baseline::read(&files.baseline)?;
-    let mut ledger = Ledger::read(&files.ledger)?;
-    let mut decided = Vec::new();
-    for id in ids {
-        let entry = ledger
-            .items
-            .iter_mut()
-            .find(|e| e.id == *id)
-            .ok_or_else(|| format!("no item {id} in {}", files.ledger.display()))?;
-        entry.disposition = DECIDED.into();
-        entry.reason = Some(reason.to_string());
-        entry.decided = Some(crate::fetch::utc_date());
-        move_facts(&mut baseline.facts, &entry.facts);
-        decided.push(entry.clone());
-    }
-    baseline.write(&files.baseline)?;
-    ledger.write(&files.ledger)?;
-    Ok(decided)
-}
-
-/// What `spec lint` says about the ledger beside `spec`: nothing when no
-/// official baseline is recorded there; otherwise one finding per pending
-/// item and per decision without a reason.
-pub fn lint(spec: &Path) -> Vec<Finding> {
-    let files = Files::beside(spec.to_path_buf(), None, None);
-    if !files.baseline.exists() {
-        return Vec::new();
-    }
-    let finding = |location: String, message: String| Finding { location, message };
-    let ledger = match Ledger::read(&files.ledger) {
-        Ok(ledger) => ledger,
-        Err(e) => return vec![finding(files.ledger.display().to_string(), e)],
-    };
-    if let Err(e) = Baseline::read(&files.baseline) {
-        return vec![finding(files.baseline.display().to_string(), e)];
-    }
-    let mut findings = Vec::new();
-    for entry in &ledger.items {
-        let location = format!("{LEDGER_FILE} {}", entry.id);
-        match entry.disposition.as_str() {
-            PENDING => findings.push(finding(
-                location,
-                format!(
-                    "pending: {} — fix our spec and re-run `cargo xtask spec refresh --official <source> --apply`, or `cargo xtask spec decide {} --reason \"…\"`",
-                    entry.summary, entry.id
-                ),
-            )),
-            DECIDED if entry.reason.as_deref().is_none_or(|r| r.trim().is_empty()) => {
-                findings.push(finding(location, "decided without a reason".into()))
-            }
-            DECIDED => {}
-            other => findings.push(finding(location, format!("unknown disposition {other:?}"))),
-        }
-    }
-    findings
 }

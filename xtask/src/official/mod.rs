@@ -7,13 +7,20 @@
 //! Losant, ours) under the rules in [`tolerance`], [`merge`] writes the safe
 //! items into our spec, [`ledger`] keeps the baseline and the pending and
 //! decided items, [`run`] ties a refresh together and [`report`] prints it.
+//! Offline, [`rebuild`] turns the baseline's facts back into a definition,
+//! [`offline`] compares our spec with it, [`lint`] reports what nothing in
+//! the ledger speaks for and [`decide`] records decisions.
 
+pub mod decide;
 pub mod facts;
 pub mod items;
 pub mod ledger;
+pub mod lint;
 pub mod merge;
 pub mod model;
+pub mod offline;
 pub mod ours;
+pub mod rebuild;
 pub mod report;
 pub mod run;
 pub mod shape;

@@ -1,8 +1,10 @@
-//! Edits of our spec's YAML text (see [`crate::yamledit`]), made in
+//! Edits of our spec's YAML text (see [`yaml`]), made in
 //! batches, each checked: a batch that cannot be made is left out, and the
 //! result must parse to exactly the intended document.
 
-use crate::yamledit;
+mod values;
+mod yaml;
+
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -53,9 +55,9 @@ impl Edit {
                 pointer,
                 key,
                 value,
-            } => yamledit::insert_entry(text, pointer, key, value),
-            Edit::Append { pointer, value } => yamledit::append_item(text, pointer, value),
-            Edit::Set { pointer, value } => yamledit::set_scalar(text, pointer, value),
+            } => yaml::insert_entry(text, pointer, key, value),
+            Edit::Append { pointer, value } => yaml::append_item(text, pointer, value),
+            Edit::Set { pointer, value } => yaml::set_scalar(text, pointer, value),
         }
     }
 }

@@ -1,7 +1,6 @@
-//! `cargo xtask api-snapshot`: a human-readable listing of the generated
-//! public API, read from the code progenitor generates (a `syn` walk), so a
-//! spec change that alters the API shows up as a diff of
-//! `spec/api-snapshot.txt` in review.
+//! The generated part of the API snapshot, read from the code progenitor
+//! generates (a `syn` walk): operations with their setters and answer,
+//! types with their fields and variants.
 
 use crate::codegen::builders::generic_arg;
 use std::collections::BTreeMap;
@@ -11,19 +10,12 @@ use syn::{
     WherePredicate,
 };
 
-pub const HEADER: &str = "\
-# Public API generated from spec/losant-device-api.yaml (progenitor + codegen/).
-# Maintained by `cargo xtask api-snapshot`; checked in CI by `cargo xtask api-snapshot --check`.
-# Operations: Client method, HTTP method and path, builder setters (`?` = optional), answer.
-# Types: fields (name: type) of structs, variants of enums.
-";
-
 struct Operation {
     setters: Vec<(String, String, bool)>,
     answer: String,
 }
 
-/// The snapshot text for generated client source `code`.
+/// The generated sections of the snapshot for client source `code`.
 pub fn render(code: &str) -> Result<String, String> {
     let file = syn::parse_file(code).map_err(|e| format!("generated code does not parse: {e}"))?;
     let mut routes: BTreeMap<String, (String, String)> = BTreeMap::new();
@@ -66,7 +58,7 @@ pub fn render(code: &str) -> Result<String, String> {
         }
     }
 
-    let mut out = String::from(HEADER);
+    let mut out = String::new();
     let _ = writeln!(out, "\n## Operations ({})\n", routes.len());
     for (name, (method, path)) in &routes {
         let _ = writeln!(out, "{name}: {method} {path}");
