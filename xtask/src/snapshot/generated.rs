@@ -140,21 +140,30 @@ fn read_builders(items: &[Item], builders: &mut BTreeMap<String, Operation>) {
         let Some(name) = last_ident(&block.self_ty) else {
             continue;
         };
-        let mut operation = Operation {
+        // A builder's methods may come in several impl blocks (progenitor's,
+        // and the checked `send()` of codegen/builders.rs).
+        let operation = builders.entry(name.clone()).or_insert_with(|| Operation {
             setters: Vec::new(),
-            answer: String::new(),
-        };
+            // Event-stream builders get their `send()` in `crate::sse`.
+            answer: "EventStream (see crate::sse)".to_string(),
+        });
         for member in &block.items {
             let ImplItem::Fn(function) = member else {
                 continue;
             };
+            if !matches!(function.vis, Visibility::Public(_)) {
+                continue;
+            }
             let ident = function.sig.ident.to_string();
             match ident.as_str() {
                 "new" => {}
                 "send" => {
                     if let ReturnType::Type(_, ty) = &function.sig.output {
-                        operation.answer = generic_arg(ty, "Result")
-                            .and_then(|r| generic_arg(&r, "ResponseValue"))
+                        let answer = generic_arg(ty, "Result");
+                        operation.answer = answer
+                            .as_ref()
+                            .and_then(|r| generic_arg(r, "ResponseValue"))
+                            .or(answer)
                             .map(|t| type_text(&t))
                             .unwrap_or_else(|| type_text(ty));
                     }
@@ -169,7 +178,6 @@ fn read_builders(items: &[Item], builders: &mut BTreeMap<String, Operation>) {
                 }
             }
         }
-        builders.insert(name, operation);
     }
 }
 
