@@ -19,6 +19,7 @@ pub mod official;
 pub mod ours;
 pub mod refresh;
 pub mod report;
+pub mod rust_version;
 pub mod snapshot;
 
 use std::path::PathBuf;

@@ -57,6 +57,10 @@ commands:
       the refresh's tolerance rules). Exit 0/1.
   codegen [--out FILE] [--spec PATH]
       Print (or write) the code build.rs generates from the spec.
+  rust-version
+      Check that the rust-version of each workspace crate is at least the
+      rust-version every resolved dependency declares (cargo metadata, all
+      features). Exit 0/1.
   api-snapshot [--check] [--spec PATH] [--snapshot PATH] [--crate-root FILE]
       Regenerate spec/api-snapshot.txt, the listing of the whole public API
       (the generated client, and the hand-written API walked from
@@ -134,6 +138,7 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         ["spec", "lint", rest @ ..] => spec::lint(rest, out),
         ["codegen", rest @ ..] => generated::codegen(rest, out),
         ["api-snapshot", rest @ ..] => generated::api_snapshot(rest, out, err),
+        ["rust-version"] => rust_version(out),
         ["help" | "--help" | "-h", ..] => {
             let _ = write!(out, "{USAGE}");
             Ok(0)
@@ -146,6 +151,26 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             let _ = writeln!(err, "error: {message}");
             2
         }
+    }
+}
+
+fn rust_version(out: &mut dyn Write) -> Result<i32, String> {
+    let problems = crate::rust_version::run(&workspace_root())?;
+    for problem in &problems {
+        let _ = writeln!(
+            out,
+            "{} declares rust-version {}, but {} needs {}",
+            problem.ours, problem.declared, problem.dependency, problem.needs
+        );
+    }
+    if problems.is_empty() {
+        let _ = writeln!(
+            out,
+            "rust-version: every dependency builds on the declared versions"
+        );
+        Ok(0)
+    } else {
+        Ok(1)
     }
 }
 
