@@ -9,7 +9,8 @@
 //! progenitor cannot consume, [`settings`] wires our hand-written types into
 //! the generator, [`generate`] runs progenitor, [`builders`] gives every
 //! request builder typed argument errors and a `send()` (and `.await`)
-//! that returns `crate::Error`, [`open_enums`] lets every string enum hold values
+//! that returns `crate::Error`, [`surface`] keeps progenitor's plumbing
+//! private, [`docs`] gives every method a compiled example, [`open_enums`] lets every string enum hold values
 //! the spec does not list, [`untagged`] decodes "one of" shapes by their
 //! first token, and [`types_module`] keeps generated structs open to new
 //! fields. [`samples`] writes the tolerance test's sample answers. [`mock`] generates the optional typed httpmock
@@ -17,6 +18,7 @@
 
 pub mod adapt;
 pub mod builders;
+pub mod docs;
 pub mod load;
 pub mod mock;
 pub mod open_enums;
@@ -78,6 +80,7 @@ pub fn generate(document: serde_json::Value) -> Result<Generated> {
     let operations = wire_table::render(api_version, &wire_table::collect(&document)?)?;
     let tolerance = samples::render(&document)?;
     let arguments = builders::collect(&document)?;
+    let required = docs::required_parameters(&document);
     let adapted = adapt::for_progenitor(document)?;
     let spec: openapiv3::OpenAPI = serde_json::from_value(adapted)
         .map_err(|e| CodegenError(format!("spec is not a valid OpenAPI 3.0 document: {e}")))?;
@@ -89,6 +92,7 @@ pub fn generate(document: serde_json::Value) -> Result<Generated> {
     let mut client = parse_tokens(tokens)?;
     builders::rewrite(&mut client, &arguments)?;
     surface::hide_internals(&mut client)?;
+    docs::compiled_examples(&mut client, &required)?;
     let open_enums = open_enums::open(&mut client)?;
     untagged::dispatch_on_first_token(&mut client, &open_enums)?;
     types_module::optional_extra_fields(&mut client)?;
