@@ -8,7 +8,8 @@
 //! - each argument is kept as `Result<T, crate::error::Rejected>`, which
 //!   records the Losant wire name (`deviceId`, `perPage`), the reason and
 //!   the rejected value, straight from the conversion's own error;
-//! - progenitor's `send()` becomes the crate-private `send_raw()`;
+//! - progenitor's `send()` becomes the crate-private `send_raw()`, which
+//!   decodes answers with `crate::transport::decode_answer`;
 //! - a new `send()` first runs `check()`: every rejected argument, and every
 //!   numeric bound the spec gives a parameter (`perPage` 1 to 1000), fails
 //!   before any I/O; it then calls `send_raw()` and turns its outcome into
@@ -139,6 +140,7 @@ fn rewrite_impl(block: &mut syn::ItemImpl, facts: &Arguments) -> Result<Option<T
                 function.vis = syn::parse_quote!(pub(crate));
                 Conversions { wire: "body" }.visit_block_mut(&mut function.block);
                 RawErrors.visit_block_mut(&mut function.block);
+                FastDecode.visit_block_mut(&mut function.block);
             }
             "body_map" => {}
             setter => {
@@ -221,6 +223,25 @@ impl VisitMut for RawErrors {
         );
         if is_invalid_request {
             call.args = syn::parse_quote!(|rejected| Error::InvalidRequest(rejected.to_string()));
+        }
+    }
+}
+
+/// `ResponseValue::from_response(response)` becomes the crate's faster
+/// `crate::transport::decode_answer(response)`.
+struct FastDecode;
+
+impl VisitMut for FastDecode {
+    fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+        visit_mut::visit_expr_call_mut(self, call);
+        let is_from_response = matches!(
+            call.func.as_ref(),
+            Expr::Path(p) if p.path.segments.len() == 2
+                && p.path.segments[0].ident == "ResponseValue"
+                && p.path.segments[1].ident == "from_response"
+        );
+        if is_from_response {
+            call.func = syn::parse_quote!(crate::transport::decode_answer);
         }
     }
 }

@@ -28,18 +28,27 @@ pub type Required = Vec<(String, String)>;
 
 /// Replaces the example of every client method; `required` comes from
 /// [`required_parameters`].
-pub fn compiled_examples(file: &mut syn::File, required: &BTreeMap<String, Required>) -> Result<()> {
+pub fn compiled_examples(
+    file: &mut syn::File,
+    required: &BTreeMap<String, Required>,
+) -> Result<()> {
     let bodies = body_types(file);
     let mut rewritten = 0;
     for item in file.items.iter_mut() {
         let Item::Impl(block) = item else { continue };
-        if block.trait_.is_some() || !matches!(block.self_ty.as_ref(), syn::Type::Path(p) if p.path.is_ident("Client")) {
+        if block.trait_.is_some()
+            || !matches!(block.self_ty.as_ref(), syn::Type::Path(p) if p.path.is_ident("Client"))
+        {
             continue;
         }
         for member in block.items.iter_mut() {
-            let ImplItem::Fn(function) = member else { continue };
+            let ImplItem::Fn(function) = member else {
+                continue;
+            };
             let method = function.sig.ident.to_string();
-            let Some(parameters) = required.get(&method) else { continue };
+            let Some(parameters) = required.get(&method) else {
+                continue;
+            };
             let builder = heck::ToPascalCase::to_pascal_case(method.as_str());
             let example = example(&method, parameters, bodies.get(&builder));
             for attr in function.attrs.iter_mut() {
@@ -69,12 +78,19 @@ pub fn required_parameters(document: &Value) -> BTreeMap<String, Required> {
             if parameter.get("required").and_then(Value::as_bool) != Some(true) {
                 continue;
             }
-            let Some(name) = parameter.get("name").and_then(Value::as_str) else { continue };
+            let Some(name) = parameter.get("name").and_then(Value::as_str) else {
+                continue;
+            };
             let sample = SAMPLES
                 .iter()
                 .find(|(wire, _)| *wire == name)
                 .map(|(_, sample)| sample.to_string())
-                .or_else(|| parameter.get("example").and_then(Value::as_str).map(str::to_string))
+                .or_else(|| {
+                    parameter
+                        .get("example")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                })
                 .unwrap_or_else(|| "example".to_string());
             required.push((name.to_snake_case(), sample));
         }
@@ -101,18 +117,25 @@ fn body_types(file: &syn::File) -> BTreeMap<String, String> {
             continue;
         };
         for member in &block.items {
-            let ImplItem::Fn(function) = member else { continue };
+            let ImplItem::Fn(function) = member else {
+                continue;
+            };
             if function.sig.ident != "body" {
                 continue;
             }
-            let target = function.sig.generics.where_clause.as_ref().and_then(|clause| {
-                clause.predicates.iter().find_map(|predicate| {
-                    let text = predicate.to_token_stream().to_string().replace(' ', "");
-                    let start = text.find("TryInto<")? + "TryInto<".len();
-                    let end = text.rfind('>')?;
-                    Some(text[start..end].to_string())
-                })
-            });
+            let target = function
+                .sig
+                .generics
+                .where_clause
+                .as_ref()
+                .and_then(|clause| {
+                    clause.predicates.iter().find_map(|predicate| {
+                        let text = predicate.to_token_stream().to_string().replace(' ', "");
+                        let start = text.find("TryInto<")? + "TryInto<".len();
+                        let end = text.rfind('>')?;
+                        Some(text[start..end].to_string())
+                    })
+                });
             // Hand-written replacements are re-exported under `types::`
             // too (see types_module.rs), whatever module defines them.
             if let Some(type_name) = target.as_deref().and_then(|t| t.rsplit("::").next()) {
@@ -143,15 +166,25 @@ fn example(method: &str, required: &Required, body: Option<&String>) -> String {
 
 /// Replaces the `ignore` example of one doc attribute; whether it had one.
 fn replace_example(attr: &mut syn::Attribute, example: &str) -> bool {
-    let Meta::NameValue(name_value) = &mut attr.meta else { return false };
+    let Meta::NameValue(name_value) = &mut attr.meta else {
+        return false;
+    };
     if !name_value.path.is_ident("doc") {
         return false;
     }
-    let Expr::Lit(literal) = &mut name_value.value else { return false };
-    let Lit::Str(text) = &literal.lit else { return false };
+    let Expr::Lit(literal) = &mut name_value.value else {
+        return false;
+    };
+    let Lit::Str(text) = &literal.lit else {
+        return false;
+    };
     let doc = text.value();
-    let Some(start) = doc.find("```ignore") else { return false };
-    let Some(length) = doc[start + 3..].find("```") else { return false };
+    let Some(start) = doc.find("```ignore") else {
+        return false;
+    };
+    let Some(length) = doc[start + 3..].find("```") else {
+        return false;
+    };
     let end = start + 3 + length + 3;
     let replaced = format!("{}{}{}", &doc[..start], example, &doc[end..]);
     literal.lit = Lit::Str(syn::LitStr::new(&replaced, text.span()));

@@ -12,7 +12,8 @@
 //! that returns `crate::Error`, [`surface`] keeps progenitor's plumbing
 //! private, [`docs`] gives every method a compiled example, [`open_enums`] lets every string enum hold values
 //! the spec does not list, [`untagged`] decodes "one of" shapes by their
-//! first token, and [`types_module`] keeps generated structs open to new
+//! first token, [`struct_decode`] decodes structs and their unknown fields
+//! in one pass, and [`types_module`] keeps generated structs open to new
 //! fields. [`samples`] writes the tolerance test's sample answers. [`mock`] generates the optional typed httpmock
 //! expectations (the crate's `mock` feature).
 
@@ -24,6 +25,7 @@ pub mod mock;
 pub mod open_enums;
 pub mod samples;
 pub mod settings;
+pub mod struct_decode;
 pub mod surface;
 pub mod types_module;
 pub mod untagged;
@@ -96,6 +98,7 @@ pub fn generate(document: serde_json::Value) -> Result<Generated> {
     let open_enums = open_enums::open(&mut client)?;
     untagged::dispatch_on_first_token(&mut client, &open_enums)?;
     types_module::optional_extra_fields(&mut client)?;
+    struct_decode::decode_in_place(&mut client)?;
     types_module::mark_non_exhaustive(&mut client)?;
     types_module::reexport_replacements(&mut client)?;
     Ok(Generated {

@@ -63,7 +63,7 @@ pub fn open(file: &mut syn::File) -> Result<Vec<String>> {
 
 /// Turns `item` into an open enum if it is a serde string enum.
 fn open_enum(item: &mut ItemEnum) -> Option<StringEnum> {
-    if !derives(item, "Deserialize") || is_untagged(&item.attrs) {
+    if !derives(&item.attrs, "Deserialize") || is_untagged(&item.attrs) {
         return None;
     }
     let mut variants = Vec::new();
@@ -80,7 +80,7 @@ fn open_enum(item: &mut ItemEnum) -> Option<StringEnum> {
     for variant in item.variants.iter_mut() {
         variant.attrs.retain(|attr| !attr.path().is_ident("serde"));
     }
-    remove_derives(item, &["Deserialize", "Serialize", "Copy"]);
+    remove_derives(&mut item.attrs, &["Deserialize", "Serialize", "Copy"]);
     item.attrs.push(syn::parse_quote!(#[non_exhaustive]));
     let unknown = format_ident!("{UNKNOWN_VARIANT}");
     item.variants.push(syn::parse_quote! {

@@ -12,7 +12,7 @@
 use super::settings::REPLACEMENTS;
 use super::{fail, CodegenError, Result};
 use quote::ToTokens;
-use syn::{Fields, Item, ItemEnum, Type};
+use syn::{Fields, Item, Type};
 
 /// The `types` module's items.
 pub fn types_module(file: &mut syn::File) -> Option<&mut (syn::token::Brace, Vec<Item>)> {
@@ -23,8 +23,8 @@ pub fn types_module(file: &mut syn::File) -> Option<&mut (syn::token::Brace, Vec
 }
 
 /// Whether the item derives `name` (however the path is spelled).
-pub fn derives(item: &ItemEnum, name: &str) -> bool {
-    derive_paths(&item.attrs)
+pub fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
+    derive_paths(attrs)
         .iter()
         .any(|path| path.segments.last().is_some_and(|s| s.ident == name))
 }
@@ -41,8 +41,8 @@ fn derive_paths(attrs: &[syn::Attribute]) -> Vec<syn::Path> {
 }
 
 /// Drops the derives whose last segment is one of `names`.
-pub fn remove_derives(item: &mut ItemEnum, names: &[&str]) {
-    let kept: Vec<syn::Path> = derive_paths(&item.attrs)
+pub fn remove_derives(attrs: &mut Vec<syn::Attribute>, names: &[&str]) {
+    let kept: Vec<syn::Path> = derive_paths(attrs)
         .into_iter()
         .filter(|path| {
             !path
@@ -51,10 +51,9 @@ pub fn remove_derives(item: &mut ItemEnum, names: &[&str]) {
                 .is_some_and(|s| names.iter().any(|name| s.ident == name))
         })
         .collect();
-    item.attrs.retain(|attr| !attr.path().is_ident("derive"));
+    attrs.retain(|attr| !attr.path().is_ident("derive"));
     if !kept.is_empty() {
-        item.attrs
-            .insert(0, syn::parse_quote!(#[derive(#(#kept),*)]));
+        attrs.insert(0, syn::parse_quote!(#[derive(#(#kept),*)]));
     }
 }
 

@@ -52,13 +52,13 @@ pub fn dispatch_on_first_token(file: &mut syn::File, open_enums: &[String]) -> R
     let mut impls = Vec::new();
     for item in items.iter_mut() {
         let Item::Enum(item) = item else { continue };
-        if !is_untagged(&item.attrs) || !derives(item, "Deserialize") {
+        if !is_untagged(&item.attrs) || !derives(&item.attrs, "Deserialize") {
             continue;
         }
         let Some(variants) = variant_kinds(item, &kinds) else {
             continue;
         };
-        remove_derives(item, &["Deserialize"]);
+        remove_derives(&mut item.attrs, &["Deserialize"]);
         impls.push(deserialize_impl(&item.ident, &variants));
     }
     let parsed: syn::File = syn::parse2(quote! { #(#impls)* })

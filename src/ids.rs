@@ -32,38 +32,78 @@ fn is_attribute_name(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
+/// How an id keeps its text: a 24-character object id inline (an id is
+/// decoded for every device of every page, and this spares an allocation),
+/// a name in a `String`.
+trait Text: Clone {
+    fn from_checked(text: &str) -> Self;
+    fn as_text(&self) -> &str;
+}
+
+impl Text for String {
+    fn from_checked(text: &str) -> Self {
+        text.to_string()
+    }
+
+    fn as_text(&self) -> &str {
+        self
+    }
+}
+
+/// 24 ASCII hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct Hex24([u8; 24]);
+
+impl Text for Hex24 {
+    fn from_checked(text: &str) -> Self {
+        let mut bytes = [b'0'; 24];
+        bytes.copy_from_slice(&text.as_bytes()[..24]);
+        Hex24(bytes)
+    }
+
+    fn as_text(&self) -> &str {
+        // Only ASCII hex digits are ever stored.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
 macro_rules! validated_string {
-    ($(#[$doc:meta])* $name:ident, $kind:literal, $parameter:literal, $expected:literal, $check:path) => {
+    ($(#[$doc:meta])* $name:ident($storage:ty), $kind:literal, $parameter:literal, $expected:literal, $check:path) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(String);
+        pub struct $name($storage);
 
         impl $name {
             /// Validates `value`.
-            pub fn new(value: impl Into<String>) -> Result<Self, InvalidId> {
-                let value = value.into();
-                if $check(&value) {
-                    Ok(Self(value))
+            pub fn new(value: impl AsRef<str>) -> Result<Self, InvalidId> {
+                let value = value.as_ref();
+                if $check(value) {
+                    Ok(Self(<$storage as Text>::from_checked(value)))
                 } else {
-                    Err(InvalidId { kind: $kind, parameter: $parameter, value, expected: $expected })
+                    Err(InvalidId {
+                        kind: $kind,
+                        parameter: $parameter,
+                        value: value.to_string(),
+                        expected: $expected,
+                    })
                 }
             }
 
             /// The id as text.
             pub fn as_str(&self) -> &str {
-                &self.0
+                self.0.as_text()
             }
         }
 
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({:?})", stringify!($name), self.0)
+                write!(f, "{}({:?})", stringify!($name), self.as_str())
             }
         }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
+                f.write_str(self.as_str())
             }
         }
 
@@ -91,7 +131,7 @@ macro_rules! validated_string {
         impl TryFrom<&String> for $name {
             type Error = InvalidId;
             fn try_from(s: &String) -> Result<Self, Self::Error> {
-                Self::new(s.as_str())
+                Self::new(s)
             }
         }
 
@@ -103,26 +143,35 @@ macro_rules! validated_string {
 
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
-                &self.0
+                self.as_str()
             }
         }
 
         impl From<$name> for String {
             fn from(id: $name) -> String {
-                id.0
+                id.as_str().to_string()
             }
         }
 
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(&self.0)
+                serializer.serialize_str(self.as_str())
             }
         }
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = String::deserialize(deserializer)?;
-                Self::new(value).map_err(serde::de::Error::custom)
+                struct Checked;
+                impl serde::de::Visitor<'_> for Checked {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        write!(f, "a {}: {}", $kind, $expected)
+                    }
+                    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<$name, E> {
+                        $name::new(text).map_err(E::custom)
+                    }
+                }
+                deserializer.deserialize_str(Checked)
             }
         }
     };
@@ -130,26 +179,26 @@ macro_rules! validated_string {
 
 validated_string!(
     /// The 24-hex-digit id of a Losant application.
-    ApplicationId, "application id", "applicationId", "24 hexadecimal digits", is_object_id
+    ApplicationId(Hex24), "application id", "applicationId", "24 hexadecimal digits", is_object_id
 );
 validated_string!(
     /// The 24-hex-digit id of a device.
-    DeviceId, "device id", "deviceId", "24 hexadecimal digits", is_object_id
+    DeviceId(Hex24), "device id", "deviceId", "24 hexadecimal digits", is_object_id
 );
 validated_string!(
     /// The 24-hex-digit id of a device recipe.
-    DeviceRecipeId, "device recipe id", "deviceRecipeId", "24 hexadecimal digits", is_object_id
+    DeviceRecipeId(Hex24), "device recipe id", "deviceRecipeId", "24 hexadecimal digits", is_object_id
 );
 validated_string!(
     /// Any other 24-hex-digit Losant id (experience users and groups, …).
-    ObjectId, "object id", "id", "24 hexadecimal digits", is_object_id
+    ObjectId(Hex24), "object id", "id", "24 hexadecimal digits", is_object_id
 );
 validated_string!(
     /// A device attribute name (also used for tag keys): 1–255 characters
     /// from `0-9 a-z A-Z _ -`.
-    AttributeName, "attribute name", "name", "1-255 characters from 0-9, a-z, A-Z, _ and -", is_attribute_name
+    AttributeName(String), "attribute name", "name", "1-255 characters from 0-9, a-z, A-Z, _ and -", is_attribute_name
 );
 validated_string!(
     /// A tag key: 1–255 characters from `0-9 a-z A-Z _ -`.
-    TagKey, "tag key", "key", "1-255 characters from 0-9, a-z, A-Z, _ and -", is_attribute_name
+    TagKey(String), "tag key", "key", "1-255 characters from 0-9, a-z, A-Z, _ and -", is_attribute_name
 );

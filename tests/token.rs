@@ -27,25 +27,44 @@ fn login(token: &str) -> Reply {
 
 /// A JWT-shaped token that expires `seconds` from now.
 fn expiring_token(name: &str, seconds: u64) -> String {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let claims = json!({"sub": name, "iat": now, "exp": now + seconds}).to_string();
-    format!("{}.{}.signature-of-{name}", engine.encode("{}"), engine.encode(claims))
+    format!(
+        "{}.{}.signature-of-{name}",
+        engine.encode("{}"),
+        engine.encode(claims)
+    )
 }
 
 async fn device_client(base_url: &str) -> Client {
-    Client::authenticate_device(base_url, DEVICE.parse().unwrap(), "key", "secret-0123456789")
-        .client_settings(Client::builder().retry_policy(RetryPolicy::disabled()))
-        .await
-        .expect("the login succeeds")
+    Client::authenticate_device(
+        base_url,
+        DEVICE.parse().unwrap(),
+        "key",
+        "secret-0123456789",
+    )
+    .client_settings(Client::builder().retry_policy(RetryPolicy::disabled()))
+    .await
+    .expect("the login succeeds")
 }
 
 async fn get_device(client: &Client) -> Result<losant_device::types::Device, Error> {
-    client.get_device().application_id(APP).device_id(DEVICE).await
+    client
+        .get_device()
+        .application_id(APP)
+        .device_id(DEVICE)
+        .await
 }
 
 fn authorization(server: &loopback::Loopback, index: usize) -> String {
-    server.requests()[index].header("authorization").unwrap_or("").to_string()
+    server.requests()[index]
+        .header("authorization")
+        .unwrap_or("")
+        .to_string()
 }
 
 #[tokio::test]
@@ -58,12 +77,23 @@ async fn a_refused_device_token_is_renewed_once_and_the_call_sent_again() {
     ])
     .await;
     let client = device_client(&server.base_url).await;
-    let device = get_device(&client).await.expect("sent again with the new token");
+    let device = get_device(&client)
+        .await
+        .expect("sent again with the new token");
     assert_eq!(device.name.as_deref(), Some("My Device"));
-    let paths: Vec<String> = server.requests().iter().map(|r| r.path().to_string()).collect();
+    let paths: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.path().to_string())
+        .collect();
     assert_eq!(
         paths,
-        ["/auth/device", &format!("/applications/{APP}/devices/{DEVICE}"), "/auth/device", &format!("/applications/{APP}/devices/{DEVICE}")]
+        [
+            "/auth/device",
+            &format!("/applications/{APP}/devices/{DEVICE}"),
+            "/auth/device",
+            &format!("/applications/{APP}/devices/{DEVICE}")
+        ]
     );
     assert_eq!(authorization(&server, 1), "Bearer first-token-0123");
     assert_eq!(authorization(&server, 3), "Bearer second-token-4567");
@@ -84,7 +114,10 @@ async fn a_second_refusal_is_returned_without_another_login() {
     assert_eq!(error.status().map(|s| s.as_u16()), Some(401));
     assert_eq!(server.hits(), 4);
     let shown = format!("{error} {error:?}");
-    assert!(!shown.contains("first-token") && !shown.contains("second-token"), "{shown}");
+    assert!(
+        !shown.contains("first-token") && !shown.contains("second-token"),
+        "{shown}"
+    );
 }
 
 #[tokio::test]
@@ -116,7 +149,10 @@ struct Counting {
 }
 
 impl TokenSource for Counting {
-    fn token<'a>(&'a self, refused: Option<&'a SecretString>) -> BoxFuture<'a, Result<SecretString, Error>> {
+    fn token<'a>(
+        &'a self,
+        refused: Option<&'a SecretString>,
+    ) -> BoxFuture<'a, Result<SecretString, Error>> {
         Box::pin(async move {
             if let Some(refused) = refused {
                 assert!(refused.expose_secret().starts_with("token-"));

@@ -3,7 +3,10 @@
 //! HTTP 401 (`exec`). [`Transport`] is the state progenitor's generated
 //! `Client` carries as its inner value.
 
+mod decode;
 mod limit;
+
+pub(crate) use decode::decode_answer;
 
 pub(crate) use limit::BodyTooLarge;
 
