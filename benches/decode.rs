@@ -1,7 +1,14 @@
-//! Decoding one page of 1,000 realistic devices with `serde_json::from_slice`
-//! into the SDK's typed `types::Devices` (what every list call does) against
-//! decoding it into an untyped `serde_json::Value`. No network involved.
-//! Run with `cargo bench --bench decode`.
+//! Decoding device pages, no network involved: the SDK's typed decode (what
+//! every list call does: the body checked to be UTF-8 once, then
+//! `serde_json::from_str` into `types::Devices`, as
+//! `crate::transport::decode_answer` does) against an untyped
+//! `serde_json::Value`, and against a floor that only scans the bytes
+//! (counting JSON's structural characters with memchr). Reported per device,
+//! with the ratios. Run with `cargo bench --bench decode`.
+//!
+//! `DECODE_PROFILE=1` runs only the typed decode, a few times, for
+//! `valgrind --tool=callgrind` (instruction counts do not depend on the
+//! machine's load).
 
 mod common;
 
@@ -10,71 +17,75 @@ use losant_device::types;
 use std::hint::black_box;
 use std::time::Instant;
 
-/// Decodes per run.
-const DECODES: usize = 200;
+/// Devices decoded per run, whatever the page size.
+const DEVICES_PER_RUN: usize = 200_000;
 
-fn time_per_decode(mut decode: impl FnMut()) -> f64 {
+fn typed(page: &[u8]) -> usize {
+    let text = std::str::from_utf8(page).expect("UTF-8");
+    let devices: types::Devices = serde_json::from_str(text).expect("typed");
+    devices.items.len()
+}
+
+fn untyped(page: &[u8]) -> usize {
+    let text = std::str::from_utf8(page).expect("UTF-8");
+    let value: serde_json::Value = serde_json::from_str(text).expect("untyped");
+    value["items"].as_array().map_or(0, Vec::len)
+}
+
+/// Touches every byte and counts the structural characters: what any JSON
+/// decoder must do at least.
+fn floor(page: &[u8]) -> usize {
+    memchr::memchr3_iter(b'"', b',', b':', page).count()
+        + memchr::memchr3_iter(b'{', b'[', b'}', page).count()
+}
+
+/// Microseconds per device of `decode` over `page` (`devices` devices).
+fn per_device(page: &[u8], devices: usize, decode: fn(&[u8]) -> usize) -> f64 {
+    let pages = DEVICES_PER_RUN / devices;
     let start = Instant::now();
-    for _ in 0..DECODES {
-        decode();
+    for _ in 0..pages {
+        black_box(decode(black_box(page)));
     }
-    start.elapsed().as_secs_f64() / DECODES as f64
+    start.elapsed().as_secs_f64() * 1e6 / (pages * devices) as f64
 }
 
 fn main() {
-    let page = common::page_json(1000);
     if std::env::var_os("DECODE_PROFILE").is_some() {
-        // For `valgrind --tool=callgrind`: only the typed decode, a few times.
+        let page = common::page_json(1000);
         for _ in 0..5 {
-            let text = std::str::from_utf8(black_box(&page)).expect("UTF-8");
-            let devices: types::Devices = serde_json::from_str(text).expect("typed");
-            black_box(devices);
+            black_box(typed(black_box(&page)));
         }
         return;
     }
     common::print_load();
-    let typed = || {
-        let devices: types::Devices = serde_json::from_slice(black_box(&page)).expect("typed");
-        assert_eq!(devices.items.len(), 1000);
-        black_box(devices);
-    };
-    let untyped = || {
-        let value: serde_json::Value = serde_json::from_slice(black_box(&page)).expect("untyped");
-        black_box(value);
-    };
-
-    println!(
-        "\n== decoding a 1,000-device page ({} bytes), {DECODES} decodes per run, {RUNS} runs",
-        page.len()
-    );
-    time_per_decode(typed);
-    time_per_decode(untyped);
-    let (mut typed_ms, mut value_ms) = (Vec::new(), Vec::new());
-    for run in 0..RUNS {
-        if run % 2 == 0 {
-            typed_ms.push(time_per_decode(typed) * 1e3);
-            value_ms.push(time_per_decode(untyped) * 1e3);
-        } else {
-            value_ms.push(time_per_decode(untyped) * 1e3);
-            typed_ms.push(time_per_decode(typed) * 1e3);
+    for devices in [100, 1000] {
+        let page = common::page_json(devices);
+        assert_eq!(typed(&page), devices);
+        assert_eq!(untyped(&page), devices);
+        println!(
+            "\n== a {devices}-device page ({} bytes, {} per device), {DEVICES_PER_RUN} devices per run, {RUNS} runs",
+            page.len(),
+            page.len() / devices
+        );
+        let (mut sdk, mut value, mut scan) = (Vec::new(), Vec::new(), Vec::new());
+        for decode in [typed, untyped, floor] {
+            per_device(&page, devices, decode); // warm-up
         }
+        for _ in 0..RUNS {
+            sdk.push(per_device(&page, devices, typed));
+            value.push(per_device(&page, devices, untyped));
+            scan.push(per_device(&page, devices, floor));
+        }
+        let (sdk_m, value_m, scan_m) = (median(&sdk), median(&value), median(&scan));
+        println!("types::Devices     {sdk_m:.3} µs/device  runs {}", list(&sdk, 3));
+        println!("serde_json::Value  {value_m:.3} µs/device  runs {}", list(&value, 3));
+        println!("memchr floor       {scan_m:.3} µs/device  runs {}", list(&scan, 3));
+        println!(
+            "ratios: typed / Value {:.2}, typed / floor {:.1}, Value / floor {:.1}; typed pages/s {:.0}",
+            sdk_m / value_m,
+            sdk_m / scan_m,
+            value_m / scan_m,
+            1e6 / (sdk_m * devices as f64)
+        );
     }
-    let (typed, value) = (median(&typed_ms), median(&value_ms));
-    let megabytes = page.len() as f64 / 1e6;
-    println!(
-        "types::Devices:    median {typed:.3} ms/page  runs {} ms  ({:.0} devices/s, {:.0} MB/s)",
-        list(&typed_ms, 3),
-        1000.0 / (typed / 1e3),
-        megabytes / (typed / 1e3)
-    );
-    println!(
-        "serde_json::Value: median {value:.3} ms/page  runs {} ms  ({:.0} devices/s, {:.0} MB/s)",
-        list(&value_ms, 3),
-        1000.0 / (value / 1e3),
-        megabytes / (value / 1e3)
-    );
-    println!(
-        "typed time / Value time: {:.2} (below 1 means the typed decode is faster)",
-        typed / value
-    );
 }
