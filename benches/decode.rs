@@ -77,9 +77,18 @@ fn main() {
             scan.push(per_device(&page, devices, floor));
         }
         let (sdk_m, value_m, scan_m) = (median(&sdk), median(&value), median(&scan));
-        println!("types::Devices     {sdk_m:.3} µs/device  runs {}", list(&sdk, 3));
-        println!("serde_json::Value  {value_m:.3} µs/device  runs {}", list(&value, 3));
-        println!("memchr floor       {scan_m:.3} µs/device  runs {}", list(&scan, 3));
+        println!(
+            "types::Devices     {sdk_m:.3} µs/device  runs {}",
+            list(&sdk, 3)
+        );
+        println!(
+            "serde_json::Value  {value_m:.3} µs/device  runs {}",
+            list(&value, 3)
+        );
+        println!(
+            "memchr floor       {scan_m:.3} µs/device  runs {}",
+            list(&scan, 3)
+        );
         println!(
             "ratios: typed / Value {:.2}, typed / floor {:.1}, Value / floor {:.1}; typed pages/s {:.0}",
             sdk_m / value_m,

@@ -19,7 +19,7 @@
 //! Event-stream builders get `check()` only; `crate::sse` gives them a
 //! `send()` that returns an event stream.
 
-use super::load::{self, deref};
+use super::load;
 use super::{fail, CodegenError, Result};
 use heck::{ToPascalCase, ToSnakeCase};
 use proc_macro2::TokenStream;
@@ -48,9 +48,7 @@ pub fn collect(document: &Value) -> Result<BTreeMap<String, Arguments>> {
             operation: operation.id().to_snake_case(),
             ..Default::default()
         };
-        let parameters = operation.value.get("parameters").and_then(Value::as_array);
-        for parameter in parameters.into_iter().flatten() {
-            let parameter = deref(document, parameter).unwrap_or(parameter);
+        for parameter in operation.parameters(document) {
             let Some(name) = parameter.get("name").and_then(Value::as_str) else {
                 return fail(format!("{}: a parameter has no name", operation.label()));
             };

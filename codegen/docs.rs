@@ -7,7 +7,7 @@
 //! required parameters to sample values, takes a body of the right type as
 //! an argument, and awaits the builder for `Result<_, losant_device::Error>`.
 
-use super::load::{self, deref};
+use super::load;
 use super::{fail, Result};
 use heck::ToSnakeCase;
 use quote::ToTokens;
@@ -72,9 +72,7 @@ pub fn required_parameters(document: &Value) -> BTreeMap<String, Required> {
     let mut all = BTreeMap::new();
     for operation in load::operations(document) {
         let mut required = Vec::new();
-        let parameters = operation.value.get("parameters").and_then(Value::as_array);
-        for parameter in parameters.into_iter().flatten() {
-            let parameter = deref(document, parameter).unwrap_or(parameter);
+        for parameter in operation.parameters(document) {
             if parameter.get("required").and_then(Value::as_bool) != Some(true) {
                 continue;
             }

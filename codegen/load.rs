@@ -37,6 +37,16 @@ impl Operation<'_> {
             .unwrap_or("")
     }
 
+    /// The operation's parameters, `$ref`s followed, in document order.
+    pub fn parameters<'d>(&'d self, document: &'d Value) -> impl Iterator<Item = &'d Value> + 'd {
+        self.value
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(move |parameter| deref(document, parameter).unwrap_or(parameter))
+    }
+
     pub fn label(&self) -> String {
         format!(
             "{} {} ({})",
@@ -117,14 +127,7 @@ pub fn check(document: &Value) -> Result<()> {
                 ));
             }
         }
-        for parameter in operation
-            .value
-            .get("parameters")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let parameter = deref(document, parameter).unwrap_or(parameter);
+        for parameter in operation.parameters(document) {
             if parameter.get("schema").is_none() && parameter.get("content").is_none() {
                 let name = parameter.get("name").and_then(Value::as_str).unwrap_or("?");
                 return fail(format!(

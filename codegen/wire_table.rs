@@ -29,14 +29,7 @@ pub fn collect(document: &Value) -> Result<Vec<OperationWire>> {
 
 fn describe(document: &Value, operation: &Operation<'_>) -> Result<OperationWire> {
     let mut query = Vec::new();
-    for parameter in operation
-        .value
-        .get("parameters")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let parameter = deref(document, parameter).unwrap_or(parameter);
+    for parameter in operation.parameters(document) {
         if parameter.get("in").and_then(Value::as_str) != Some("query") {
             continue;
         }
