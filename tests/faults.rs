@@ -11,16 +11,16 @@
 //! - a refused connection is retried for every method;
 //! - other statuses, timeouts and broken answers are not retried.
 //!
-//! The server is a raw loopback socket (`common/faulty.rs`), so it can cut
+//! The server is a raw loopback socket (`common/loopback.rs`), so it can cut
 //! a connection where a real proxy or a crashing server would.
 
 mod common;
-#[path = "common/faulty.rs"]
-mod faulty;
+#[path = "common/loopback.rs"]
+mod loopback;
 
 use common::{APP, DEVICE, RECIPE, TOKEN};
-use faulty::{serve, Fault, REFUSED};
 use futures::future::{join_all, BoxFuture};
+use loopback::{serve, Reply, REFUSED};
 use losant_device::types::{DeviceCommand, DeviceState};
 use losant_device::{Backoff, Client, ClientBuilder, Error, RetryPolicy};
 use serde::de::DeserializeOwned;
@@ -513,22 +513,22 @@ fn check_error(op: &Op, error: &Error, expect: &Expect) -> Result<(), String> {
     }
 }
 
-/// Runs `op` against a server with `fault`; a description of what went
+/// Runs `op` against a server answering `reply`; a description of what went
 /// wrong, if anything.
 async fn run_one(
     op: &Op,
-    fault: &Fault,
+    reply: &Reply,
     timeout: Duration,
     expect: &Expect,
     retried: Retried,
 ) -> Result<(), String> {
-    let mut fault = fault.clone();
-    if let Fault::Answer { status, .. } = &mut fault {
+    let mut reply = reply.clone();
+    if let Reply::Answer { status, .. } = &mut reply {
         if *status == SUCCESS {
             *status = op.success;
         }
     }
-    let server = serve(fault).await;
+    let server = serve(vec![reply]).await;
     let outcome = tokio::time::timeout(
         Duration::from_secs(60),
         (op.call)(settings(&server.base_url, timeout), server.base_url.clone()),
@@ -557,13 +557,13 @@ async fn run_one(
 
 /// Runs every case against every operation, concurrently; fails listing
 /// every mismatch.
-async fn run_matrix(cases: Vec<(String, Fault, Duration, Expect, Retried)>) {
+async fn run_matrix(cases: Vec<(String, Reply, Duration, Expect, Retried)>) {
     let ops = operations();
     let mut jobs = Vec::new();
-    for (label, fault, timeout, expect, retried) in &cases {
+    for (label, reply, timeout, expect, retried) in &cases {
         for op in &ops {
             jobs.push(async move {
-                run_one(op, fault, *timeout, expect, *retried)
+                run_one(op, reply, *timeout, expect, *retried)
                     .await
                     .err()
                     .map(|problem| {
@@ -588,13 +588,10 @@ async fn run_matrix(cases: Vec<(String, Fault, Duration, Expect, Retried)>) {
 /// Stands for the operation's own success status (200 or 201) in a case.
 const SUCCESS: u16 = 0;
 
-fn losant_error(status: u16) -> (Fault, Expect) {
+fn losant_error(status: u16) -> (Reply, Expect) {
     let kind = format!("Kind{status}");
     let message = format!("Losant says {status}");
-    let fault = Fault::json(
-        status,
-        &json!({"type": kind, "message": message}).to_string(),
-    );
+    let reply = Reply::json(status, json!({"type": kind, "message": message}));
     let expect = if status == 429 {
         Expect::RateLimited { message }
     } else {
@@ -604,7 +601,7 @@ fn losant_error(status: u16) -> (Fault, Expect) {
             message,
         }
     };
-    (fault, expect)
+    (reply, expect)
 }
 
 fn api(status: u16, message: &str) -> Expect {
@@ -631,10 +628,10 @@ async fn error_statuses_with_a_losant_body() {
     let cases = [400, 401, 403, 404, 409, 413, 429, 500, 502, 503, 504]
         .into_iter()
         .map(|status| {
-            let (fault, expect) = losant_error(status);
+            let (reply, expect) = losant_error(status);
             (
                 format!("HTTP {status}"),
-                fault,
+                reply,
                 GENEROUS,
                 expect,
                 retried_status(status),
@@ -653,7 +650,7 @@ async fn html_error_pages() {
     };
     let mut cases = vec![(
         "nginx 502 page".to_string(),
-        Fault::typed(502, "text/html", NGINX_502.as_bytes()),
+        Reply::typed(502, "text/html", NGINX_502.as_bytes()),
         GENEROUS,
         api(502, "502 Bad Gateway"),
         Retried::IfIdempotent,
@@ -665,7 +662,7 @@ async fn html_error_pages() {
     ] {
         cases.push((
             format!("HTML {status} page"),
-            Fault::typed(status, "text/html; charset=utf-8", page(title).as_bytes()),
+            Reply::typed(status, "text/html; charset=utf-8", page(title).as_bytes()),
             GENEROUS,
             api(status, title),
             retried_status(status),
@@ -679,25 +676,21 @@ async fn empty_bodies() {
     let cases = vec![
         (
             "2xx with an empty body".to_string(),
-            Fault::json(SUCCESS, ""),
+            Reply::typed(SUCCESS, "application/json", b""),
             GENEROUS,
             Expect::Decode,
             Retried::Never,
         ),
         (
             "500 with an empty body".to_string(),
-            Fault::json(500, ""),
+            Reply::typed(500, "application/json", b""),
             GENEROUS,
             api(500, ""),
             Retried::Never,
         ),
         (
             "503 without body or content type".to_string(),
-            Fault::Answer {
-                status: 503,
-                content_type: None,
-                body: Vec::new(),
-            },
+            Reply::bare(503, b""),
             GENEROUS,
             api(503, ""),
             Retried::IfIdempotent,
@@ -711,14 +704,22 @@ async fn truncated_json() {
     let cases = vec![
         (
             "2xx with truncated JSON".to_string(),
-            Fault::json(SUCCESS, r#"{"id":"575ecf887ae143cd83dc4aa2","name":"pu"#),
+            Reply::typed(
+                SUCCESS,
+                "application/json",
+                br#"{"id":"575ecf887ae143cd83dc4aa2","name":"pu"#,
+            ),
             GENEROUS,
             Expect::Decode,
             Retried::Never,
         ),
         (
             "400 with a truncated Losant error".to_string(),
-            Fault::json(400, r#"{"type":"Validation","message":"name is req"#),
+            Reply::typed(
+                400,
+                "application/json",
+                br#"{"type":"Validation","message":"name is req"#,
+            ),
             GENEROUS,
             // Not a Losant error body any more: the excerpt is the message.
             api(400, r#"{"type":"Validation","message":"name is req"#),
@@ -733,21 +734,21 @@ async fn wrong_content_type() {
     let cases = vec![
         (
             "2xx text/plain".to_string(),
-            Fault::typed(SUCCESS, "text/plain", b"OK"),
+            Reply::typed(SUCCESS, "text/plain", b"OK"),
             GENEROUS,
             Expect::Decode,
             Retried::Never,
         ),
         (
             "2xx text/html".to_string(),
-            Fault::typed(SUCCESS, "text/html", b"<html><body>Welcome!</body></html>"),
+            Reply::typed(SUCCESS, "text/html", b"<html><body>Welcome!</body></html>"),
             GENEROUS,
             Expect::Decode,
             Retried::Never,
         ),
         (
             "2xx application/xml".to_string(),
-            Fault::typed(
+            Reply::typed(
                 SUCCESS,
                 "application/xml",
                 b"<?xml version=\"1.0\"?><device/>",
@@ -758,7 +759,7 @@ async fn wrong_content_type() {
         ),
         (
             "2xx octet-stream of binary".to_string(),
-            Fault::typed(
+            Reply::typed(
                 SUCCESS,
                 "application/octet-stream",
                 &[0xff, 0x00, 0xfe, 0x7b],
@@ -776,14 +777,14 @@ async fn a_server_slower_than_the_timeout() {
     let cases = vec![
         (
             "no answer within the timeout".to_string(),
-            Fault::SlowHead(STALL),
+            Reply::SlowHead(STALL),
             SHORT,
             Expect::Timeout,
             Retried::Never,
         ),
         (
             "body stalls past the timeout".to_string(),
-            Fault::SlowBody(STALL),
+            Reply::SlowBody(STALL),
             SHORT,
             Expect::Timeout,
             Retried::Never,
@@ -797,14 +798,14 @@ async fn connections_cut_mid_body() {
     let cases = vec![
         (
             "reset mid-body".to_string(),
-            Fault::ResetMidBody,
+            Reply::ResetMidBody,
             GENEROUS,
             Expect::Transport,
             Retried::Never,
         ),
         (
             "closed mid-body".to_string(),
-            Fault::CloseMidBody,
+            Reply::CloseMidBody,
             GENEROUS,
             Expect::Transport,
             Retried::Never,
@@ -818,14 +819,14 @@ async fn connections_closed_before_answering() {
     let cases = vec![
         (
             "closed before answering".to_string(),
-            Fault::CloseBeforeAnswer,
+            Reply::CloseBeforeAnswer,
             GENEROUS,
             Expect::Transport,
             Retried::Never,
         ),
         (
             "reset before answering".to_string(),
-            Fault::ResetBeforeAnswer,
+            Reply::ResetBeforeAnswer,
             GENEROUS,
             Expect::Transport,
             Retried::Never,
@@ -889,7 +890,13 @@ async fn a_refused_connection_is_retried_for_every_method() {
 async fn a_retried_status_that_recovers_is_not_an_error() {
     // Complements the matrix: the attempts it counts are real retries, and
     // the third one is still sent (and can succeed) for an idempotent call.
-    let server = common_scripted_three().await;
+    let busy = Reply::json(503, json!({"type": "Unavailable", "message": "busy"}));
+    let server = serve(vec![
+        busy.clone(),
+        busy,
+        Reply::json(200, common::device_json()),
+    ])
+    .await;
     let client = settings(&server.base_url, GENEROUS).build().unwrap();
     let device = client
         .get_device()
@@ -899,18 +906,4 @@ async fn a_retried_status_that_recovers_is_not_an_error() {
         .expect("the third attempt succeeds");
     assert_eq!(device.name.as_deref(), Some("My Device"));
     assert_eq!(server.hits(), 3);
-}
-
-#[allow(dead_code)]
-#[path = "common/scripted.rs"]
-mod scripted;
-
-async fn common_scripted_three() -> scripted::Scripted {
-    let busy = scripted::Answer::json(503, json!({"type": "Unavailable", "message": "busy"}));
-    scripted::serve(vec![
-        busy.clone(),
-        busy,
-        scripted::Answer::json(200, common::device_json()),
-    ])
-    .await
 }
