@@ -2,17 +2,17 @@
 //! checks, the query builder and device authentication.
 
 mod common;
-#[path = "common/scripted.rs"]
-mod scripted;
+#[path = "common/loopback.rs"]
+mod loopback;
 
 use common::*;
 use futures::{StreamExt, TryStreamExt};
 use httpmock::prelude::*;
+use loopback::{serve, Reply};
 use losant_device::pagination::PageProblem;
 use losant_device::query::{DeviceQuery, Field, TagMatch};
 use losant_device::types::{DeviceCommand, DeviceState};
 use losant_device::{Backoff, Client, Error, RetryPolicy};
-use scripted::{serve, Answer};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -179,7 +179,7 @@ async fn a_server_repeating_a_page_stops_the_stream() {
     ));
 }
 
-fn scripted_client(base_url: &str, policy: RetryPolicy) -> Client {
+fn loopback_client(base_url: &str, policy: RetryPolicy) -> Client {
     Client::builder()
         .base_url(base_url)
         .token(TOKEN)
@@ -198,12 +198,12 @@ fn fast_retries() -> RetryPolicy {
 #[tokio::test]
 async fn a_429_with_retry_after_is_retried_after_waiting() {
     let server = serve(vec![
-        Answer::json(429, json!({"type": "RateLimited", "message": "slow down"}))
+        Reply::json(429, json!({"type": "RateLimited", "message": "slow down"}))
             .header("retry-after", "1"),
-        Answer::json(200, device_json()),
+        Reply::json(200, device_json()),
     ])
     .await;
-    let client = scripted_client(&server.base_url, fast_retries());
+    let client = loopback_client(&server.base_url, fast_retries());
     let device = client
         .get_device()
         .application_id(APP)
@@ -216,14 +216,14 @@ async fn a_429_with_retry_after_is_retried_after_waiting() {
 
 #[tokio::test]
 async fn two_503s_then_success() {
-    let unavailable = Answer::json(503, json!({"type": "Unavailable", "message": "busy"}));
+    let unavailable = Reply::json(503, json!({"type": "Unavailable", "message": "busy"}));
     let server = serve(vec![
         unavailable.clone(),
         unavailable,
-        Answer::json(200, device_json()),
+        Reply::json(200, device_json()),
     ])
     .await;
-    let client = scripted_client(&server.base_url, fast_retries());
+    let client = loopback_client(&server.base_url, fast_retries());
     client
         .get_device()
         .application_id(APP)
@@ -236,11 +236,11 @@ async fn two_503s_then_success() {
 #[tokio::test]
 async fn a_post_that_reached_the_server_is_not_retried() {
     let server = serve(vec![
-        Answer::json(503, json!({"type": "Unavailable", "message": "busy"})),
-        Answer::json(200, json!({"success": true})),
+        Reply::json(503, json!({"type": "Unavailable", "message": "busy"})),
+        Reply::json(200, json!({"success": true})),
     ])
     .await;
-    let client = scripted_client(&server.base_url, fast_retries());
+    let client = loopback_client(&server.base_url, fast_retries());
     let device = client
         .application(APP.parse().unwrap())
         .device(DEVICE.parse().unwrap());
@@ -257,12 +257,12 @@ async fn a_post_that_reached_the_server_is_not_retried() {
 
 #[tokio::test]
 async fn exhausted_attempts_give_a_typed_error() {
-    let server = serve(vec![Answer::json(
+    let server = serve(vec![Reply::json(
         503,
         json!({"type": "Unavailable", "message": "busy"}),
     )])
     .await;
-    let client = scripted_client(&server.base_url, fast_retries());
+    let client = loopback_client(&server.base_url, fast_retries());
     let error = client
         .get_device()
         .application_id(APP)
@@ -283,13 +283,13 @@ async fn exhausted_attempts_give_a_typed_error() {
     }
     assert_eq!(server.hits(), 3);
 
-    let limited = serve(vec![Answer::json(
+    let limited = serve(vec![Reply::json(
         429,
         json!({"type": "RateLimited", "message": "slow"}),
     )
     .header("retry-after", "120")])
     .await;
-    let client = scripted_client(&limited.base_url, fast_retries());
+    let client = loopback_client(&limited.base_url, fast_retries());
     let error = client
         .get_device()
         .application_id(APP)
@@ -310,7 +310,7 @@ async fn exhausted_attempts_give_a_typed_error() {
 #[tokio::test]
 async fn a_slow_server_times_out() {
     let server = serve(vec![
-        Answer::json(200, device_json()).delayed(Duration::from_secs(3))
+        Reply::json(200, device_json()).delayed(Duration::from_secs(3))
     ])
     .await;
     let client = Client::builder()
@@ -342,12 +342,12 @@ async fn secrets_never_show_in_output() {
         "applicationId": APP, "deviceId": DEVICE, "deviceClass": "standalone", "token": TOKEN
     }))
     .unwrap();
-    let server = serve(vec![Answer::json(
+    let server = serve(vec![Reply::json(
         401,
         json!({"type": "Unauthorized", "message": "Invalid token"}),
     )])
     .await;
-    let error = scripted_client(&server.base_url, RetryPolicy::disabled())
+    let error = loopback_client(&server.base_url, RetryPolicy::disabled())
         .get_device()
         .application_id(APP)
         .device_id(DEVICE)

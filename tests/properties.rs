@@ -12,11 +12,12 @@
 //!
 //! Case counts are modest so that `cargo test` stays fast.
 
-#[path = "common/capture.rs"]
-mod capture;
 mod common;
+#[path = "common/loopback.rs"]
+mod loopback;
 
 use common::{APP, DEVICE};
+use loopback::{serve, Loopback, Reply};
 use losant_device::query::DeviceQuery;
 use losant_device::types::{self, DeviceClass, DeviceClassFilter, DeviceTagFilter, TimeFormat};
 use losant_device::{
@@ -54,6 +55,15 @@ fn client(base_url: &str) -> Client {
         .retry_policy(RetryPolicy::disabled())
         .build()
         .expect("a valid test configuration")
+}
+
+/// The raw query string of the latest request the server read.
+fn last_query(server: &Loopback) -> Result<String, TestCaseError> {
+    server
+        .requests()
+        .pop()
+        .map(|request| request.query().to_string())
+        .ok_or_else(|| TestCaseError::fail("no request arrived"))
 }
 
 // ---------------------------------------------------------------------------
@@ -263,8 +273,11 @@ fn strictly_encoded(query: &str) -> bool {
 #[test]
 fn the_query_string_decodes_to_the_values_given() {
     let rt = runtime();
-    let server = rt.block_on(capture::serve());
-    server.answer_with(200, r#"{"items":[],"count":0,"totalCount":0}"#);
+    let server = rt.block_on(serve(vec![Reply::typed(
+        200,
+        "application/json",
+        br#"{"items":[],"count":0,"totalCount":0}"#,
+    )]));
     let client = client(&server.base_url);
     let keys = unicode(8).boxed();
     let strategy = (
@@ -295,9 +308,7 @@ fn the_query_string_decodes_to_the_values_given() {
             }
             rt.block_on(request.into_future())
                 .map_err(|e| TestCaseError::fail(format!("request failed: {e:?}")))?;
-            let raw = server
-                .last_query()
-                .ok_or_else(|| TestCaseError::fail("no request arrived"))?;
+            let raw = last_query(&server)?;
             prop_assert!(strictly_encoded(&raw), "not strictly encoded: {raw}");
             let pairs = decode(&raw);
 
@@ -343,8 +354,11 @@ fn the_query_string_decodes_to_the_values_given() {
 #[test]
 fn text_parameters_keep_any_unicode() {
     let rt = runtime();
-    let server = rt.block_on(capture::serve());
-    server.answer_with(200, r#"{"deviceNames":[]}"#);
+    let server = rt.block_on(serve(vec![Reply::typed(
+        200,
+        "application/json",
+        br#"{"deviceNames":[]}"#,
+    )]));
     let client = client(&server.base_url);
     runner(CASES)
         .run(&unicode(32), |text| {
@@ -357,9 +371,7 @@ fn text_parameters_keep_any_unicode() {
                     .into_future(),
             )
             .map_err(|e| TestCaseError::fail(format!("request failed: {e:?}")))?;
-            let raw = server
-                .last_query()
-                .ok_or_else(|| TestCaseError::fail("no request arrived"))?;
+            let raw = last_query(&server)?;
             prop_assert!(strictly_encoded(&raw), "not strictly encoded: {raw}");
             prop_assert!(!raw.contains('+'), "a space must be %20: {raw}");
             let pairs = decode(&raw);
@@ -695,7 +707,8 @@ fn arbitrary_json_never_panics_any_answer_type() {
 #[test]
 fn arbitrary_bytes_as_an_answer_give_a_typed_error() {
     let rt = runtime();
-    let server = rt.block_on(capture::serve());
+    // The script is set before each request.
+    let server = rt.block_on(serve(Vec::new()));
     let client = client(&server.base_url);
     let strategy = (
         prop::sample::select(vec![200u16, 400, 404, 429, 500, 503]),
@@ -707,7 +720,7 @@ fn arbitrary_bytes_as_an_answer_give_a_typed_error() {
     );
     runner(48)
         .run(&strategy, |(status, body)| {
-            server.answer_with(status, body.clone());
+            server.set_script(vec![Reply::typed(status, "application/json", &body)]);
             let outcome = rt.block_on(
                 client
                     .get_device()

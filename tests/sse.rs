@@ -2,15 +2,15 @@
 //! reconnection with `Last-Event-ID`, terminal errors, and closing on drop.
 
 mod common;
-#[path = "common/sse_server.rs"]
-mod sse_server;
+#[path = "common/loopback.rs"]
+mod loopback;
 
 use common::{APP, DEVICE, TOKEN};
 use futures::{Stream, StreamExt};
+use loopback::{event, keep_alive, serve, End, Reply};
 use losant_device::sse::{Event, StreamOptions};
 use losant_device::types::{DeviceCommand, DeviceState, StateValue};
 use losant_device::{Backoff, Client, DeviceHandle, Error, RetryPolicy};
-use sse_server::{event, keep_alive, serve, End, Reply};
 use std::time::Duration;
 
 /// A safety net so a broken stream fails the test instead of hanging it.
@@ -65,7 +65,7 @@ async fn next<S: Stream + Unpin>(stream: &mut S) -> S::Item {
 
 #[tokio::test]
 async fn events_arrive_in_order_with_losant_request() {
-    let server = serve(vec![Reply::stream(
+    let server = serve(vec![Reply::sse(
         (1..=3).map(|t| event("deviceState", None, &state(t))),
         End::Hold,
     )])
@@ -103,7 +103,7 @@ async fn events_arrive_in_order_with_losant_request() {
 #[tokio::test]
 async fn command_stream_decodes_commands() {
     let command = r#"{"name":"reboot","payload":{"delay":5},"time":"2016-06-13T04:00:00.000Z"}"#;
-    let server = serve(vec![Reply::stream(
+    let server = serve(vec![Reply::sse(
         [event("deviceCommand", Some("c1"), command)],
         End::Hold,
     )])
@@ -128,7 +128,7 @@ async fn command_stream_decodes_commands() {
 
 #[tokio::test]
 async fn keep_alive_comments_and_other_events_are_not_yielded() {
-    let server = serve(vec![Reply::stream(
+    let server = serve(vec![Reply::sse(
         [
             keep_alive(),
             ":\n\n".to_string(),
@@ -170,7 +170,7 @@ async fn keep_alives_keep_a_quiet_connection_alive() {
     let mut chunks: Vec<String> = (0..15).map(|_| keep_alive()).collect();
     chunks.push(event("deviceState", None, &state(9)));
     let server = serve(vec![
-        Reply::stream(chunks, End::Hold).paced(Duration::from_millis(100))
+        Reply::sse(chunks, End::Hold).paced(Duration::from_millis(100))
     ])
     .await;
     let client = client(&server.base_url);
@@ -186,7 +186,7 @@ async fn keep_alives_keep_a_quiet_connection_alive() {
 async fn dropped_connection_resumes_with_last_event_id() {
     let server = serve(vec![
         // Cut mid-body: a read error.
-        Reply::stream(
+        Reply::sse(
             [
                 event("deviceState", Some("42"), &state(42)),
                 event("deviceState", Some("43"), &state(43)),
@@ -194,8 +194,8 @@ async fn dropped_connection_resumes_with_last_event_id() {
             End::Abort,
         ),
         // Closed cleanly: the end of the body.
-        Reply::stream([event("deviceState", Some("44"), &state(44))], End::Finish),
-        Reply::stream([event("deviceState", Some("45"), &state(45))], End::Hold),
+        Reply::sse([event("deviceState", Some("44"), &state(44))], End::Finish),
+        Reply::sse([event("deviceState", Some("45"), &state(45))], End::Hold),
     ])
     .await;
     let client = client(&server.base_url);
@@ -225,8 +225,8 @@ async fn dropped_connection_resumes_with_last_event_id() {
 async fn silent_connection_is_replaced() {
     let server = serve(vec![
         // One event, then nothing at all: the read timeout declares it dead.
-        Reply::stream([event("deviceState", Some("1"), &state(1))], End::Hold),
-        Reply::stream([event("deviceState", Some("2"), &state(2))], End::Hold),
+        Reply::sse([event("deviceState", Some("1"), &state(1))], End::Hold),
+        Reply::sse([event("deviceState", Some("2"), &state(2))], End::Hold),
     ])
     .await;
     let client = client(&server.base_url);
@@ -256,7 +256,12 @@ async fn client_errors_end_the_stream_without_reconnecting() {
         (404, "NotFound"),
     ] {
         let body = format!(r#"{{"type":"{kind}","message":"no stream for you"}}"#);
-        let server = serve(vec![Reply::Status(status, body)]).await;
+        let server = serve(vec![Reply::typed(
+            status,
+            "application/json",
+            body.as_bytes(),
+        )])
+        .await;
         let client = client(&server.base_url);
         let items = drain(device(&client).state_stream_with(options())).await;
 
@@ -279,7 +284,7 @@ async fn client_errors_end_the_stream_without_reconnecting() {
 
 #[tokio::test]
 async fn malformed_event_is_a_decode_error_and_the_stream_goes_on() {
-    let server = serve(vec![Reply::stream(
+    let server = serve(vec![Reply::sse(
         [
             event("deviceState", Some("1"), &state(1)),
             event(
@@ -331,10 +336,11 @@ async fn malformed_event_is_a_decode_error_and_the_stream_goes_on() {
 #[tokio::test]
 async fn exhausted_reconnects_end_with_a_typed_error() {
     let server = serve(vec![
-        Reply::stream([event("deviceState", Some("1"), &state(1))], End::Finish),
-        Reply::Status(
+        Reply::sse([event("deviceState", Some("1"), &state(1))], End::Finish),
+        Reply::typed(
             503,
-            r#"{"type":"ServiceUnavailable","message":"later"}"#.into(),
+            "application/json",
+            br#"{"type":"ServiceUnavailable","message":"later"}"#,
         ),
     ])
     .await;
@@ -366,7 +372,7 @@ async fn exhausted_reconnects_end_with_a_typed_error() {
 
 #[tokio::test]
 async fn dropping_the_stream_closes_the_connection() {
-    let server = serve(vec![Reply::stream(
+    let server = serve(vec![Reply::sse(
         [event("deviceState", None, &state(1))],
         End::Hold,
     )])
@@ -387,7 +393,7 @@ async fn dropping_the_stream_closes_the_connection() {
 
 #[tokio::test]
 async fn the_stream_can_move_into_a_task() {
-    let server = serve(vec![Reply::stream(
+    let server = serve(vec![Reply::sse(
         [event("deviceState", None, &state(5))],
         End::Hold,
     )])

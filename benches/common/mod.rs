@@ -248,32 +248,33 @@ impl Body for Chunks {
     }
 }
 
-/// One realistic device, like `device_json()` in tests/common/mod.rs, with a
-/// distinct id per `index`.
+/// One realistic device: the device of the tests
+/// (`tests/fixtures/device.json`) with a second tag and attribute, and a
+/// distinct id, name and link per `index`.
 pub fn device_json(index: usize) -> serde_json::Value {
     let id = format!("575ecf887ae143cd{index:08x}");
-    serde_json::json!({
-        "id": id,
-        "deviceId": id,
-        "applicationId": APP,
-        "creationDate": "2016-06-13T04:00:00.000Z",
-        "lastUpdated": "2016-06-13T04:00:00.000Z",
-        "name": format!("My Device {index}"),
-        "description": "Description of my device",
-        "tags": [{"key": "TagKey", "value": "TagValue"}, {"key": "floor", "value": "8"}],
-        "attributes": [
-            {"name": "voltage", "dataType": "number", "contentType": "", "attributeTags": {}},
-            {"name": "door", "dataType": "string", "contentType": "", "attributeTags": {}}
-        ],
-        "deviceClass": "standalone",
-        "connectionInfo": {"connected": 1, "time": "2016-06-13T04:00:00.000Z"},
-        "parentId": null,
-        "ancestorIds": [],
-        "systemInterval": 60,
-        "keepDuplicates": false,
-        "futureField": {"added": "later"},
-        "_links": {"self": {"href": format!("/applications/{APP}/devices/{id}")}}
-    })
+    let mut device: serde_json::Value =
+        serde_json::from_str(include_str!("../../tests/fixtures/device.json"))
+            .expect("the device fixture is JSON");
+    device["id"] = id.clone().into();
+    device["deviceId"] = id.clone().into();
+    device["name"] = format!("My Device {index}").into();
+    device["_links"]["self"]["href"] = format!("/applications/{APP}/devices/{id}").into();
+    push(
+        &mut device["tags"],
+        serde_json::json!({"key": "floor", "value": "8"}),
+    );
+    push(
+        &mut device["attributes"],
+        serde_json::json!({"name": "door", "dataType": "string", "contentType": "", "attributeTags": {}}),
+    );
+    device
+}
+
+fn push(list: &mut serde_json::Value, item: serde_json::Value) {
+    list.as_array_mut()
+        .expect("the device fixture has this list")
+        .push(item);
 }
 
 /// `"items":[…]` with `count` devices.

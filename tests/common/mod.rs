@@ -3,15 +3,13 @@
 #![allow(dead_code)]
 
 use httpmock::prelude::*;
-use httpmock::{HttpMockRequest, Mock};
+use httpmock::HttpMockRequest;
 use losant_device::{Client, RetryPolicy};
 
 pub const TOKEN: &str = "test-token-3f9a";
 pub const APP: &str = "575ec8687ae143cd83dc4a97";
 pub const DEVICE: &str = "575ecf887ae143cd83dc4aa2";
 pub const RECIPE: &str = "575ecec57ae143cd83dc4a9f";
-/// Sent first on every request but the two event streams.
-pub const HYPERMEDIA: &str = "_actions=false&_links=true&_embedded=true";
 
 /// A client for `server` with the test token and retries off.
 pub fn client(server: &MockServer) -> Client {
@@ -28,46 +26,10 @@ pub fn raw_query(expected: &'static str) -> impl Fn(&HttpMockRequest) -> bool + 
     move |request| request.uri().query().unwrap_or("") == expected
 }
 
-/// Matches a request that carries no body at all.
-pub fn no_body(request: &HttpMockRequest) -> bool {
-    request.body_ref().is_empty()
-}
-
-/// The headers Losant's official clients send on every request.
-pub fn standard_headers(when: httpmock::When) -> httpmock::When {
-    when.header("authorization", format!("Bearer {TOKEN}"))
-        .header("accept", "application/json")
-        .header("accept-version", "^1.30.0")
-        .header_missing("api-version")
-        .header_missing("losantdomain")
-}
-
-/// Asserts the mock saw exactly one matching request, printing the closest
-/// mismatch otherwise.
-pub async fn assert_once(mock: &Mock<'_>) {
-    mock.assert_calls_async(1).await;
-}
-
+/// One device as Losant answers `GET …/devices/{id}`, with a field the SDK
+/// does not know (`futureField`) and a link. The benchmarks read the same
+/// file.
 pub fn device_json() -> serde_json::Value {
-    serde_json::json!({
-        "id": DEVICE,
-        "deviceId": DEVICE,
-        "applicationId": APP,
-        "creationDate": "2016-06-13T04:00:00.000Z",
-        "lastUpdated": "2016-06-13T04:00:00.000Z",
-        "name": "My Device",
-        "description": "Description of my device",
-        "tags": [{"key": "TagKey", "value": "TagValue"}],
-        "attributes": [
-            {"name": "voltage", "dataType": "number", "contentType": "", "attributeTags": {}}
-        ],
-        "deviceClass": "standalone",
-        "connectionInfo": {"connected": 1, "time": "2016-06-13T04:00:00.000Z"},
-        "parentId": null,
-        "ancestorIds": [],
-        "systemInterval": 60,
-        "keepDuplicates": false,
-        "futureField": {"added": "later"},
-        "_links": {"self": {"href": "/applications/x/devices/y"}}
-    })
+    serde_json::from_str(include_str!("../fixtures/device.json"))
+        .expect("the device fixture is JSON")
 }
