@@ -17,6 +17,8 @@ pub struct OperationWire {
     pub hypermedia: bool,
     pub streaming: bool,
     pub optional_body: bool,
+    /// `security: []`: sent without the client's token (the device login).
+    pub anonymous: bool,
     pub query: Vec<(String, QueryStyle)>,
 }
 
@@ -65,8 +67,15 @@ fn describe(document: &Value, operation: &Operation<'_>) -> Result<OperationWire
         body.get("required").and_then(Value::as_bool) != Some(true)
     });
 
+    let anonymous = operation
+        .value
+        .get("security")
+        .and_then(Value::as_array)
+        .is_some_and(Vec::is_empty);
+
     Ok(OperationWire {
         id: operation.id().to_snake_case(),
+        anonymous,
         // Losant's clients send the switches on every call but the streams,
         // even where the API does not list them (e.g. /auth/device).
         hypermedia: !streaming,
@@ -105,11 +114,12 @@ pub fn render(api_version: &str, operations: &[OperationWire]) -> Result<String>
             .collect::<Vec<_>>()
             .join(", ");
         arms.push_str(&format!(
-            "{id:?} => Some(&OperationWire {{ hypermedia: {h}, streaming: {s}, optional_body: {o}, query: &[{query}] }}),\n",
+            "{id:?} => Some(&OperationWire {{ hypermedia: {h}, streaming: {s}, optional_body: {o}, anonymous: {a}, query: &[{query}] }}),\n",
             id = operation.id,
             h = operation.hypermedia,
             s = operation.streaming,
             o = operation.optional_body,
+            a = operation.anonymous,
         ));
     }
     let ids = operations

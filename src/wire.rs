@@ -29,6 +29,9 @@ pub(crate) struct OperationWire {
     pub streaming: bool,
     /// The request body may be left out; an unset one is not sent.
     pub optional_body: bool,
+    /// Sent without the client's token (`security: []`, the device login):
+    /// a token has no business going to the login endpoint.
+    pub anonymous: bool,
     /// The operation's own query parameters in the API's order.
     pub query: &'static [(&'static str, QueryStyle)],
 }

@@ -106,7 +106,7 @@ impl ClientHooks<Transport> for Client {
         headers.remove(PROGENITOR_API_VERSION);
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(ACCEPT_VERSION, ACCEPT_VERSION_VALUE);
-        if let Some(authorization) = transport.auth.header() {
+        if let Some(authorization) = transport.auth.header().filter(|_| !wire.anonymous) {
             headers.insert(AUTHORIZATION, authorization);
         }
         if let Some(domain) = &transport.losant_domain {

@@ -65,7 +65,11 @@ async fn device_login() {
             name: "request_device_token_decodes_the_authed_device",
             wire: Wire {
                 request: "POST /auth/device?_actions=false&_links=true&_embedded=true",
-                headers: &[("content-type", Some("application/json"))],
+                // The login needs no token; the client's own is not sent.
+                headers: &[
+                    ("content-type", Some("application/json")),
+                    ("authorization", None),
+                ],
                 body: Body::Json(json!({
                     "deviceId": "575ecf887ae143cd83dc4aa2", "key": "my-access-key",
                     "secret": "my-access-secret", "tokenTTL": 0,
