@@ -50,6 +50,20 @@ pub(crate) async fn finish<T: DeserializeOwned>(
     }
 }
 
+/// Decodes JSON: the body is checked to be UTF-8 once and then decoded as
+/// text, which spares serde_json checking every string it reads. Every
+/// decode of the crate goes through here, so each answer type's decoder is
+/// compiled for one reader only.
+pub(crate) fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
+    match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text),
+        // Not UTF-8: let serde_json say where, without decoding a `T`.
+        Err(_) => Err(serde_json::from_slice::<serde::de::IgnoredAny>(body)
+            .err()
+            .unwrap_or_else(|| serde::de::Error::custom("the body is not UTF-8"))),
+    }
+}
+
 /// Decodes a JSON body. The fast path decodes without tracking where it
 /// is; only a failure decodes again to name the failing field.
 pub(crate) fn decode<T: DeserializeOwned>(
@@ -57,10 +71,7 @@ pub(crate) fn decode<T: DeserializeOwned>(
     secrets: &Secrets,
     body: &[u8],
 ) -> Result<T, Error> {
-    match serde_json::from_slice(body) {
-        Ok(value) => Ok(value),
-        Err(first) => Err(locate::<T>(operation, secrets, body, first)),
-    }
+    decode_json(body).map_err(|first| locate::<T>(operation, secrets, body, first))
 }
 
 fn locate<T: DeserializeOwned>(
@@ -69,11 +80,14 @@ fn locate<T: DeserializeOwned>(
     body: &[u8],
     first: serde_json::Error,
 ) -> Error {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let (path, error) = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-        Err(located) => (located.path().to_string(), located.into_inner()),
-        // Decoding succeeded this time, so the body had trailing data.
-        Ok(_) => (".".to_string(), first),
+    let tracked = std::str::from_utf8(body).ok().map(|text| {
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize::<_, T>(&mut deserializer).map(drop)
+    });
+    let (path, error) = match tracked {
+        Some(Err(located)) => (located.path().to_string(), located.into_inner()),
+        // Not UTF-8, or decoding succeeded this time (trailing data).
+        _ => (".".to_string(), first),
     };
     let secret = SECRET_ANSWERS.contains(&operation);
     let (message, excerpt) = if secret {

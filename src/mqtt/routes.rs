@@ -157,7 +157,7 @@ impl Routes {
             tracing::debug!(topic, "ignoring a message on a topic nobody listens to");
             return;
         };
-        match serde_json::from_slice::<DeviceCommand>(payload) {
+        match crate::error::decode_json::<DeviceCommand>(payload) {
             // An error only means no stream is open right now.
             Ok(command) => drop(route.sender.send(command)),
             Err(error) => tracing::warn!(
