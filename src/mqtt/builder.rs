@@ -9,6 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::oneshot;
 
 /// Configures a [`DeviceConnection`]; start with
 /// [`DeviceConnection::builder`].
@@ -29,6 +30,8 @@ pub struct ConnectionBuilder {
     offline_queue: usize,
     command_buffer: usize,
     max_packet_size: usize,
+    #[cfg(feature = "store")]
+    store: Option<crate::store::Store>,
 }
 
 #[derive(Clone)]
@@ -50,7 +53,8 @@ impl fmt::Debug for ConnectionBuilder {
             TlsChoice::Custom(_) => "TLS (caller's rustls::ClientConfig)",
             TlsChoice::Plain => "plain TCP",
         };
-        f.debug_struct("ConnectionBuilder")
+        let mut debug = f.debug_struct("ConnectionBuilder");
+        debug
             .field("device_id", &self.device_id)
             .field("key", &self.key)
             .field("secret", &crate::REDACTED)
@@ -65,8 +69,10 @@ impl fmt::Debug for ConnectionBuilder {
             .field("stable_after", &self.stable_after)
             .field("offline_queue", &self.offline_queue)
             .field("command_buffer", &self.command_buffer)
-            .field("max_packet_size", &self.max_packet_size)
-            .finish()
+            .field("max_packet_size", &self.max_packet_size);
+        #[cfg(feature = "store")]
+        debug.field("store", &self.store.as_ref().map(|store| store.path()));
+        debug.finish()
     }
 }
 
@@ -88,6 +94,8 @@ impl ConnectionBuilder {
             offline_queue: 0,
             command_buffer: 64,
             max_packet_size: 256 * 1024,
+            #[cfg(feature = "store")]
+            store: None,
         }
     }
 
@@ -207,6 +215,23 @@ impl ConnectionBuilder {
         self
     }
 
+    /// Reports states through a durable outbox (feature `store`):
+    /// [`DeviceConnection::send_state`] returns once the state is on the
+    /// disk, connected or not, and a background task sends the stored
+    /// states in order at QoS 1 (whatever [`qos`](Self::qos) says),
+    /// removing each at its PUBACK. Entries left from an earlier run are
+    /// sent first. See [`crate::store`] for what is guaranteed.
+    ///
+    /// The offline queue and the ack timeout then play no part for states.
+    /// [`connect`](Self::connect) fails with
+    /// [`StoreError::Attached`](crate::store::StoreError::Attached) when
+    /// the store already feeds another connection.
+    #[cfg(feature = "store")]
+    pub fn store(mut self, store: crate::store::Store) -> Self {
+        self.store = Some(store);
+        self
+    }
+
     fn port_value(&self) -> u16 {
         self.port.unwrap_or(match self.tls {
             TlsChoice::Plain => PLAIN_PORT,
@@ -271,9 +296,43 @@ impl ConnectionBuilder {
     /// ([`MqttError::Tls`]) is retried. Must be called within a Tokio
     /// runtime.
     pub async fn connect(self) -> Result<DeviceConnection, Error> {
+        let (connection, ready) = self.start(false)?;
+        match ready.await {
+            Ok(Ok(())) => Ok(connection),
+            Ok(Err(error)) => Err(error.into()),
+            Err(_) => Err(MqttError::Closed.into()),
+        }
+    }
+
+    /// Returns the connection at once and connects in the background,
+    /// retrying with the reconnect backoff until it works or the broker
+    /// refuses it (then the connection closes and
+    /// [`DisconnectReason::Refused`](super::DisconnectReason::Refused) is
+    /// reported). For a device program that must take reports before its
+    /// network is up: with a [`store`](Self::store), `send_state` works
+    /// from the start. Watch [`DeviceConnection::events`] for
+    /// [`ConnectionEvent::Connected`](super::ConnectionEvent::Connected).
+    /// Fails only for bad settings or outside a Tokio runtime.
+    pub fn connect_in_background(self) -> Result<DeviceConnection, Error> {
+        let (connection, _ready) = self.start(true)?;
+        Ok(connection)
+    }
+
+    /// Starts the connection's task; the receiver answers once the first
+    /// connection is up or has failed for good.
+    fn start(
+        self,
+        background: bool,
+    ) -> Result<(DeviceConnection, oneshot::Receiver<Result<(), MqttError>>), Error> {
         self.validate()?;
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| MqttError::NoRuntime)?;
         let transport = self.transport()?;
+        #[cfg(feature = "store")]
+        let attachment = self
+            .store
+            .as_ref()
+            .map(|store| store.attach())
+            .transpose()?;
         let port = self.port_value();
         let settings = Settings {
             broker: format!("{}:{port}", self.broker),
@@ -293,13 +352,15 @@ impl ConnectionBuilder {
             offline_queue: self.offline_queue,
             command_buffer: self.command_buffer,
             max_packet_size: self.max_packet_size,
+            #[cfg(feature = "store")]
+            store: self.store,
         };
-        let (connection, ready) = worker::spawn(Arc::new(settings), &runtime);
-        match ready.await {
-            Ok(Ok(())) => Ok(connection),
-            Ok(Err(error)) => Err(error.into()),
-            Err(_) => Err(MqttError::Closed.into()),
+        let (connection, ready) = worker::spawn(Arc::new(settings), &runtime, background);
+        #[cfg(feature = "store")]
+        if let Some(attachment) = attachment {
+            connection.deliver_from(attachment, &runtime);
         }
+        Ok((connection, ready))
     }
 }
 
@@ -323,6 +384,8 @@ pub(super) struct Settings {
     pub(super) offline_queue: usize,
     pub(super) command_buffer: usize,
     pub(super) max_packet_size: usize,
+    #[cfg(feature = "store")]
+    pub(super) store: Option<crate::store::Store>,
 }
 
 impl Settings {

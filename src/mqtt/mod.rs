@@ -44,6 +44,8 @@
 mod after;
 mod builder;
 mod connection;
+#[cfg(feature = "store")]
+mod durable;
 mod error;
 mod failure;
 mod outbox;
@@ -142,6 +144,10 @@ pub enum ConnectionEvent {
         /// The topic, `losant/{deviceId}/command`.
         topic: String,
     },
+    /// Something happened to the store's entries (feature `store`): dropped
+    /// or refused at a bound, sent again, with counts and totals.
+    #[cfg(feature = "store")]
+    Store(crate::store::StoreEvent),
 }
 
 /// Why a connection went down.

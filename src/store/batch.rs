@@ -48,6 +48,8 @@ pub(super) struct Db<'a> {
     pub(super) options: &'a StoreOptions,
     pub(super) contents: &'a mut Contents,
     pub(super) counters: &'a mut Counters,
+    /// Whether the connection commits with `synchronous = FULL` now.
+    pub(super) synced: &'a mut bool,
 }
 
 /// What a batch changed, for the thread to announce.
@@ -68,6 +70,7 @@ pub(super) fn run(db: Db<'_>, ops: Vec<Op>) -> Outcome {
         options,
         contents,
         counters,
+        synced,
     } = db;
     let contents_before = *contents;
     let counters_before = *counters;
@@ -79,8 +82,8 @@ pub(super) fn run(db: Db<'_>, ops: Vec<Op>) -> Outcome {
         rejections: Vec::new(),
         closing: Vec::new(),
     };
-    let committed = connection
-        .transaction_with_behavior(TransactionBehavior::Immediate)
+    let committed = sync_as_needed(connection, synced, &ops)
+        .and_then(|()| connection.transaction_with_behavior(TransactionBehavior::Immediate))
         .and_then(|tx| {
             work.apply(&tx, ops)?;
             work.counters.save(&tx, &counters_before)?;
@@ -106,6 +109,23 @@ pub(super) fn run(db: Db<'_>, ops: Vec<Op>) -> Outcome {
         }
     }
     outcome
+}
+
+/// Reports and fetches (whose mark counts resent entries) are flushed to
+/// the disk before anyone hears of them. A batch of only removals is not:
+/// after a power loss it may be undone, which sends those entries again
+/// but loses nothing, and the next flushed commit covers it as well (the
+/// log is written in order).
+fn sync_as_needed(connection: &Connection, synced: &mut bool, ops: &[Op]) -> rusqlite::Result<()> {
+    let needed = ops
+        .iter()
+        .any(|op| matches!(op, Op::Append { .. } | Op::Fetch { .. }));
+    if needed != *synced {
+        let mode = if needed { "FULL" } else { "NORMAL" };
+        connection.pragma_update(None, "synchronous", mode)?;
+        *synced = needed;
+    }
+    Ok(())
 }
 
 struct Work<'a> {

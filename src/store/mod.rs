@@ -58,6 +58,7 @@ pub use options::{FullPolicy, StoreOptions};
 pub use stats::{DropReason, StoreEvent, StoreEventStream, StoreStats};
 
 pub(crate) use db::{Entry, Record};
+pub(crate) use http::stamped;
 
 use batch::Op;
 use std::fmt;

@@ -52,6 +52,8 @@ impl Writer {
             ..
         } = opened;
         let mut closing = Vec::new();
+        // Opening set `synchronous = FULL`.
+        let mut synced = true;
         while let Some(first) = ops.blocking_recv() {
             let mut batch = vec![first];
             while batch.len() < MAX_BATCH {
@@ -67,6 +69,7 @@ impl Writer {
                 options: &options,
                 contents: &mut contents,
                 counters: &mut counters,
+                synced: &mut synced,
             };
             let outcome = batch::run(db, batch);
             publish(&snapshot, &contents, &counters, appended);
