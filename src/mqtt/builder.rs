@@ -1,11 +1,13 @@
 //! Configuring a connection, and the one place where the transport (TCP or
 //! TLS, and with which rustls configuration) is chosen.
 
-use super::{worker, DeviceConnection, MqttError, Qos, DEFAULT_BROKER, PLAIN_PORT, TLS_PORT};
+use super::settings::Settings;
+use super::transport::{TlsChoice, Transport};
+use super::{worker, DeviceConnection, MqttError, Qos, DEFAULT_BROKER};
 use crate::ids::DeviceId;
 use crate::{Backoff, Error};
 use rustls::crypto::CryptoProvider;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,7 +22,7 @@ pub struct ConnectionBuilder {
     secret: SecretString,
     broker: String,
     port: Option<u16>,
-    tls: TlsChoice,
+    transport: Transport,
     qos: Qos,
     keep_alive: Duration,
     connect_timeout: Duration,
@@ -34,25 +36,8 @@ pub struct ConnectionBuilder {
     store: Option<crate::store::Store>,
 }
 
-#[derive(Clone)]
-enum TlsChoice {
-    /// The crate's TLS setup (see [`crate::tls`]) with this provider, or
-    /// the one the crate features choose.
-    Default(Option<Arc<CryptoProvider>>),
-    /// The caller's configuration.
-    Custom(Arc<rustls::ClientConfig>),
-    /// No TLS.
-    Plain,
-}
-
 impl fmt::Debug for ConnectionBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let transport = match self.tls {
-            TlsChoice::Default(None) => "TLS (system roots)",
-            TlsChoice::Default(Some(_)) => "TLS (system roots, caller's crypto provider)",
-            TlsChoice::Custom(_) => "TLS (caller's rustls::ClientConfig)",
-            TlsChoice::Plain => "plain TCP",
-        };
         let mut debug = f.debug_struct("ConnectionBuilder");
         debug
             .field("device_id", &self.device_id)
@@ -60,7 +45,7 @@ impl fmt::Debug for ConnectionBuilder {
             .field("secret", &crate::REDACTED)
             .field("broker", &self.broker)
             .field("port", &self.port_value())
-            .field("transport", &transport)
+            .field("transport", &self.transport.describe())
             .field("qos", &self.qos)
             .field("keep_alive", &self.keep_alive)
             .field("connect_timeout", &self.connect_timeout)
@@ -84,7 +69,10 @@ impl ConnectionBuilder {
             secret,
             broker: DEFAULT_BROKER.to_string(),
             port: None,
-            tls: TlsChoice::Default(None),
+            transport: Transport {
+                tls: TlsChoice::Default(None),
+                websocket: false,
+            },
             qos: Qos::AtMostOnce,
             keep_alive: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
@@ -106,7 +94,8 @@ impl ConnectionBuilder {
     }
 
     /// The broker's port (default 8883 with TLS, 1883 with
-    /// [`plain_tcp`](Self::plain_tcp)).
+    /// [`plain_tcp`](Self::plain_tcp); with [`websocket`](Self::websocket),
+    /// 443, or 80 with `plain_tcp`).
     pub fn port(mut self, port: u16) -> Self {
         self.port = Some(port);
         self
@@ -117,7 +106,20 @@ impl ConnectionBuilder {
     /// control. The last of `plain_tcp`, [`tls_config`](Self::tls_config)
     /// and [`tls_provider`](Self::tls_provider) wins.
     pub fn plain_tcp(mut self) -> Self {
-        self.tls = TlsChoice::Plain;
+        self.transport.tls = TlsChoice::Plain;
+        self
+    }
+
+    /// Speaks MQTT inside WebSocket frames (feature `mqtt-websocket`), for
+    /// sites whose firewall only opens the HTTPS port: `wss` on port 443
+    /// with the TLS choice of [`tls_config`](Self::tls_config) or
+    /// [`tls_provider`](Self::tls_provider), or plain `ws` on port 80 with
+    /// [`plain_tcp`](Self::plain_tcp), at the path `/mqtt` with the
+    /// subprotocol `mqtt`, as Losant's JavaScript client does
+    /// (`wss://broker.losant.com:443/mqtt`). Without the feature,
+    /// connecting fails with [`Error::InvalidInput`].
+    pub fn websocket(mut self) -> Self {
+        self.transport.websocket = true;
         self
     }
 
@@ -125,7 +127,7 @@ impl ConnectionBuilder {
     /// certificates) instead of the crate's (the system's root certificates,
     /// or the webpki roots when the system has none).
     pub fn tls_config(mut self, config: Arc<rustls::ClientConfig>) -> Self {
-        self.tls = TlsChoice::Custom(config);
+        self.transport.tls = TlsChoice::Custom(config);
         self
     }
 
@@ -134,7 +136,7 @@ impl ConnectionBuilder {
     /// the same choice as [`ClientBuilder`](crate::ClientBuilder) makes for
     /// HTTPS. Nothing is installed process-wide.
     pub fn tls_provider(mut self, provider: Arc<CryptoProvider>) -> Self {
-        self.tls = TlsChoice::Default(Some(provider));
+        self.transport.tls = TlsChoice::Default(Some(provider));
         self
     }
 
@@ -233,10 +235,7 @@ impl ConnectionBuilder {
     }
 
     fn port_value(&self) -> u16 {
-        self.port.unwrap_or(match self.tls {
-            TlsChoice::Plain => PLAIN_PORT,
-            _ => TLS_PORT,
-        })
+        self.port.unwrap_or(self.transport.default_port())
     }
 
     fn validate(&self) -> Result<(), Error> {
@@ -268,21 +267,6 @@ impl ConnectionBuilder {
             ));
         }
         Ok(())
-    }
-
-    /// The transport, decided once for every network connection to come.
-    /// MQTT over TLS offers no ALPN protocol.
-    fn transport(&self) -> Result<rumqttc::Transport, Error> {
-        let config = match &self.tls {
-            TlsChoice::Plain => return Ok(rumqttc::Transport::Tcp),
-            TlsChoice::Custom(config) => config.clone(),
-            TlsChoice::Default(provider) => {
-                Arc::new(crate::tls::client_config(provider.clone(), &[])?)
-            }
-        };
-        Ok(rumqttc::Transport::tls_with_config(
-            rumqttc::TlsConfiguration::Rustls(config),
-        ))
     }
 
     /// Connects and subscribes to the device's command topic, then returns
@@ -326,7 +310,8 @@ impl ConnectionBuilder {
     ) -> Result<(DeviceConnection, oneshot::Receiver<Result<(), MqttError>>), Error> {
         self.validate()?;
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| MqttError::NoRuntime)?;
-        let transport = self.transport()?;
+        let port = self.port_value();
+        let (address, transport) = self.transport.build(&self.broker, port)?;
         #[cfg(feature = "store")]
         let attachment = self
             .store
@@ -338,7 +323,7 @@ impl ConnectionBuilder {
             broker: format!("{}:{port}", self.broker),
             own_topic: super::topics::command_topic(&self.device_id),
             device_id: self.device_id,
-            host: self.broker,
+            address,
             port,
             key: self.key,
             secret: self.secret,
@@ -361,51 +346,5 @@ impl ConnectionBuilder {
             connection.deliver_from(attachment, &runtime);
         }
         Ok((connection, ready))
-    }
-}
-
-/// What the connection was built with; shared, never changed.
-pub(super) struct Settings {
-    pub(super) device_id: DeviceId,
-    pub(super) own_topic: String,
-    /// `host:port`, for errors and logs.
-    pub(super) broker: String,
-    host: String,
-    port: u16,
-    key: String,
-    secret: SecretString,
-    transport: rumqttc::Transport,
-    pub(super) qos: Qos,
-    keep_alive: Duration,
-    pub(super) connect_timeout: Duration,
-    pub(super) ack_timeout: Duration,
-    pub(super) reconnect_backoff: Backoff,
-    pub(super) stable_after: Duration,
-    pub(super) offline_queue: usize,
-    pub(super) command_buffer: usize,
-    pub(super) max_packet_size: usize,
-    #[cfg(feature = "store")]
-    pub(super) store: Option<crate::store::Store>,
-}
-
-impl Settings {
-    /// rumqttc's options for one network connection. A clean session each
-    /// time: the task itself resends what was not acknowledged.
-    pub(super) fn mqtt_options(&self) -> rumqttc::MqttOptions {
-        let mut options = rumqttc::MqttOptions::new(self.device_id.as_str(), &self.host, self.port);
-        options
-            .set_credentials(self.key.clone(), self.secret.expose_secret())
-            .set_keep_alive(self.keep_alive)
-            .set_clean_session(true)
-            .set_max_packet_size(self.max_packet_size, self.max_packet_size)
-            .set_transport(self.transport.clone());
-        options
-    }
-
-    /// Bounds TCP, TLS and CONNACK of one attempt, and every flush.
-    pub(super) fn network_options(&self) -> rumqttc::NetworkOptions {
-        let mut network = rumqttc::NetworkOptions::new();
-        network.set_connection_timeout(self.connect_timeout.as_secs().max(1));
-        network
     }
 }

@@ -1,8 +1,9 @@
 //! The handle callers hold: every call is a request to the background
 //! task with its own reply channel, bounded by a deadline.
 
-use super::builder::{ConnectionBuilder, Settings};
+use super::builder::ConnectionBuilder;
 use super::requests::{Message, Reply, Request, Snapshot};
+use super::settings::Settings;
 use super::streams::{CommandStream, EventStream, Release};
 use super::topics::{command_topic, state_topic};
 use super::{ConnectionEvent, ConnectionStatus, MqttError};

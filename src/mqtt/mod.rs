@@ -53,14 +53,17 @@ mod reconnect;
 mod requests;
 mod routes;
 mod session;
+mod settings;
 mod streams;
 mod topics;
+mod transport;
 mod worker;
 
 pub use builder::ConnectionBuilder;
 pub use connection::DeviceConnection;
 pub use error::MqttError;
 pub use streams::{CommandStream, EventStream};
+pub use transport::{WEBSOCKET_PATH, WSS_PORT, WS_PORT};
 
 use std::time::Duration;
 

@@ -7,13 +7,13 @@
 //! request, `Stop` ends the task. Every phase keeps serving requests, so
 //! no handle ever waits on a lock or a poll loop.
 
-use super::builder::Settings;
 use super::connection::{Channels, DeviceConnection};
 use super::failure::Failure;
 use super::outbox::Outbox;
 use super::reconnect::Reconnects;
 use super::requests::{Reply, Request, Snapshot};
 use super::routes::{Followup, Routes};
+use super::settings::Settings;
 use super::{ConnectionEvent, ConnectionStatus, DisconnectReason, MqttError};
 use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
