@@ -121,18 +121,6 @@ fn assert_losant_upgrade(head: &str) {
     );
 }
 
-async fn next_payload(subscriber: &Subscriber, at: usize) -> Vec<u8> {
-    guard("the state at the subscriber", async {
-        loop {
-            if let Some(payload) = subscriber.payloads().get(at) {
-                return payload.clone();
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-}
-
 #[tokio::test]
 async fn ws_reaches_the_brokers_websocket_listener_at_slash_mqtt() {
     assert_eq!(WEBSOCKET_PATH, "/mqtt");
@@ -152,7 +140,7 @@ async fn ws_reaches_the_brokers_websocket_listener_at_slash_mqtt() {
         .await
         .expect("sent");
     assert_eq!(
-        next_payload(&subscriber, 0).await,
+        subscriber.nth(0).await,
         br#"{"data":{"over":"ws"},"time":7}"#
     );
     let heads = heads.lock().expect("not poisoned").clone();
@@ -200,7 +188,7 @@ async fn wss_verifies_the_broker_and_reaches_the_websocket_listener() {
         .await
         .expect("sent");
     assert_eq!(
-        next_payload(&subscriber, 0).await,
+        subscriber.nth(0).await,
         br#"{"data":{"over":"wss"},"time":8}"#
     );
     let heads = heads.lock().expect("not poisoned").clone();

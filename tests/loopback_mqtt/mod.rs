@@ -11,6 +11,7 @@ use std::future::Future;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
@@ -156,27 +157,40 @@ impl Drop for ChildBroker {
     }
 }
 
-/// A rumqttc client subscribed at QoS 1 to every device's state topic,
-/// keeping each payload in the order it arrived.
+/// A rumqttc client subscribed at QoS 1 to every device's state topic (or
+/// one topic), keeping each payload in the order it arrived.
 pub struct Subscriber {
     pub received: Arc<Mutex<Vec<Vec<u8>>>>,
+    client: AsyncClient,
 }
 
 impl Subscriber {
     pub async fn start(port: u16, name: &str) -> Subscriber {
+        Subscriber::start_with(port, name, None, "losant/+/state").await
+    }
+
+    /// On one topic, with a user name and password for brokers that want
+    /// them.
+    pub async fn start_with(
+        port: u16,
+        name: &str,
+        login: Option<(&str, &str)>,
+        topic: &str,
+    ) -> Subscriber {
         let mut options = MqttOptions::new(name, "127.0.0.1", port);
         options.set_keep_alive(Duration::from_secs(30));
+        if let Some((user, password)) = login {
+            options.set_credentials(user, password);
+        }
         let (client, mut event_loop) = AsyncClient::new(options, 16);
         client
-            .subscribe("losant/+/state", QoS::AtLeastOnce)
+            .subscribe(topic, QoS::AtLeastOnce)
             .await
             .expect("subscribe");
         let received = Arc::new(Mutex::new(Vec::new()));
         let sink = received.clone();
         let (subscribed_tx, mut subscribed) = watch::channel(false);
         tokio::spawn(async move {
-            // Keeps the client alive with the task.
-            let _client = client;
             loop {
                 match event_loop.poll().await {
                     Ok(Event::Incoming(Packet::Publish(publish))) => {
@@ -195,7 +209,28 @@ impl Subscriber {
         guard("the subscription", subscribed.wait_for(|done| *done))
             .await
             .expect("subscribed");
-        Subscriber { received }
+        Subscriber { received, client }
+    }
+
+    /// Publishes at QoS 1 (a command, say).
+    pub async fn publish(&self, topic: &str, payload: &[u8]) {
+        self.client
+            .publish(topic, QoS::AtLeastOnce, false, payload.to_vec())
+            .await
+            .expect("publish");
+    }
+
+    /// Waits for the payload that arrived `at`th.
+    pub async fn nth(&self, at: usize) -> Vec<u8> {
+        guard("a state at the subscriber", async {
+            loop {
+                if let Some(payload) = self.payloads().get(at) {
+                    return payload.clone();
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
     }
 
     pub fn count(&self) -> usize {
@@ -217,6 +252,8 @@ pub struct Proxy {
     pub port: u16,
     up: watch::Sender<bool>,
     pub acknowledged: Arc<Mutex<Vec<Vec<u8>>>>,
+    /// Connections accepted, passed on or not.
+    pub accepted: Arc<AtomicUsize>,
 }
 
 impl Proxy {
@@ -226,8 +263,11 @@ impl Proxy {
         let (up, ups) = watch::channel(true);
         let acknowledged = Arc::new(Mutex::new(Vec::new()));
         let sink = acknowledged.clone();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = accepted.clone();
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
+                count.fetch_add(1, Ordering::SeqCst);
                 if *ups.borrow() {
                     tokio::spawn(relay(socket, upstream, ups.clone(), sink.clone()));
                 }
@@ -237,6 +277,7 @@ impl Proxy {
             port,
             up,
             acknowledged,
+            accepted,
         }
     }
 
