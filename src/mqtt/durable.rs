@@ -7,7 +7,8 @@
 //! the task across lost connections (never answered early, whatever the
 //! offline queue), so the task's own resending keeps the order. At most
 //! [`WINDOW`] entries are out of the store at once, so memory does not
-//! grow with what the store holds. The task holds the connection only
+//! grow with what the store holds, and only while connected, so that a
+//! bound that drops entries while offline drops what would be sent. The task holds the connection only
 //! weakly: dropping every handle still closes it.
 
 use super::requests::{Message, Request, Snapshot};
@@ -55,7 +56,11 @@ impl Feeder {
         // Nothing is stored after `after`, as of `seen_appends`.
         let mut drained = false;
         loop {
-            if !drained && outstanding.len() < WINDOW {
+            // Handed over only while connected: an entry handed over stays
+            // with the connection's task even if a bound drops it from
+            // the store meanwhile.
+            let connected = self.status.borrow().status == ConnectionStatus::Connected;
+            if connected && !drained && outstanding.len() < WINDOW {
                 let room = WINDOW - outstanding.len();
                 seen_appends = changes.borrow_and_update().appended_batches;
                 match store.fetch(after, room, WINDOW_BYTES).await {
@@ -117,7 +122,13 @@ impl Feeder {
                         let _ = events.send(ConnectionEvent::Store(event));
                     }
                 }
-                () = closed(&mut self.status) => return,
+                changed = self.status.changed() => {
+                    let closed = changed.is_err()
+                        || self.status.borrow().status == ConnectionStatus::Closed;
+                    if closed {
+                        return;
+                    }
+                }
                 _ = tokio::time::sleep(IDLE_RECHECK) => drained = false,
             }
         }
@@ -151,14 +162,6 @@ async fn appended_since(changes: &mut watch::Receiver<crate::store::Snapshot>, s
         .wait_for(|now| now.appended_batches != seen)
         .await
         .is_ok()
-}
-
-/// Returns once the connection is closed.
-async fn closed(status: &mut watch::Receiver<Snapshot>) {
-    // An error means the task has ended: closed too.
-    let _ = status
-        .wait_for(|now| now.status == ConnectionStatus::Closed)
-        .await;
 }
 
 async fn next_event(events: &mut StoreEventStream) -> Option<crate::store::StoreEvent> {

@@ -243,7 +243,8 @@ impl Delivery {
                     Error::Transport { .. }
                     | Error::Timeout { .. }
                     | Error::OperationTimeout { .. } => true,
-                    Error::Api { status, .. } => status.is_server_error(),
+                    // A 503 says the request was not handled.
+                    Error::Api { status, .. } => status.is_server_error() && status.as_u16() != 503,
                     _ => false,
                 };
                 Verdict::Retry {

@@ -58,6 +58,7 @@ pub use options::{FullPolicy, StoreOptions};
 pub use stats::{DropReason, StoreEvent, StoreEventStream, StoreStats};
 
 pub(crate) use db::{Entry, Record};
+#[cfg(feature = "mqtt")]
 pub(crate) use http::stamped;
 
 use batch::Op;
