@@ -94,8 +94,8 @@ impl ConnectionBuilder {
     }
 
     /// The broker's port (default 8883 with TLS, 1883 with
-    /// [`plain_tcp`](Self::plain_tcp); with [`websocket`](Self::websocket),
-    /// 443, or 80 with `plain_tcp`).
+    /// [`plain_tcp`](Self::plain_tcp); over WebSockets (feature
+    /// `mqtt-websocket`), 443, or 80 with `plain_tcp`).
     pub fn port(mut self, port: u16) -> Self {
         self.port = Some(port);
         self
@@ -116,8 +116,8 @@ impl ConnectionBuilder {
     /// [`tls_provider`](Self::tls_provider), or plain `ws` on port 80 with
     /// [`plain_tcp`](Self::plain_tcp), at the path `/mqtt` with the
     /// subprotocol `mqtt`, as Losant's JavaScript client does
-    /// (`wss://broker.losant.com:443/mqtt`). Without the feature,
-    /// connecting fails with [`Error::InvalidInput`].
+    /// (`wss://broker.losant.com:443/mqtt`).
+    #[cfg(feature = "mqtt-websocket")]
     pub fn websocket(mut self) -> Self {
         self.transport.websocket = true;
         self
@@ -313,12 +313,13 @@ impl ConnectionBuilder {
         let port = self.port_value();
         let (address, transport) = self.transport.build(&self.broker, port)?;
         #[cfg(feature = "store")]
-        let attachment = self
+        let claim = self
             .store
             .as_ref()
             .map(|store| store.attach())
             .transpose()?;
-        let port = self.port_value();
+        #[cfg(not(feature = "store"))]
+        let claim = ();
         let settings = Settings {
             broker: format!("{}:{port}", self.broker),
             own_topic: super::topics::command_topic(&self.device_id),
@@ -338,12 +339,12 @@ impl ConnectionBuilder {
             command_buffer: self.command_buffer,
             max_packet_size: self.max_packet_size,
             #[cfg(feature = "store")]
-            store: self.store,
+            store: self.store.clone(),
         };
-        let (connection, ready) = worker::spawn(Arc::new(settings), &runtime, background);
+        let (connection, ready) = worker::spawn(Arc::new(settings), &runtime, background, claim);
         #[cfg(feature = "store")]
-        if let Some(attachment) = attachment {
-            connection.deliver_from(attachment, &runtime);
+        if let Some(store) = self.store {
+            connection.deliver_from(store, &runtime);
         }
         Ok((connection, ready))
     }

@@ -134,6 +134,11 @@ impl DeviceConnection {
     /// the offline queue is on ([`MqttError::QueueFull`] when full).
     /// Invalid attribute names and oversized states fail before anything
     /// is sent.
+    ///
+    /// With a store (`ConnectionBuilder::store`, feature `store`), it
+    /// returns once the state is on the disk instead, connected or not, and
+    /// the state is delivered from there; a full store fails with
+    /// `Error::Store`.
     pub async fn send_state(&self, state: &DeviceState) -> Result<(), Error> {
         let topic = state_topic(&self.inner.settings.device_id);
         self.publish_state(topic, state).await
@@ -299,7 +304,8 @@ impl DeviceConnection {
     /// Closes the connection for every clone: sends an MQTT DISCONNECT when
     /// connected, stops the background task and ends every stream. Messages
     /// still in the offline queue are dropped; callers waiting for an
-    /// acknowledgement get [`MqttError::Closed`].
+    /// acknowledgement get [`MqttError::Closed`]. A store's entries stay in
+    /// the store for the next connection.
     pub async fn close(&self) -> Result<(), Error> {
         let timeout = self.inner.settings.connect_timeout + Duration::from_secs(1);
         let (reply, closed) = oneshot::channel();
@@ -328,11 +334,11 @@ impl DeviceConnection {
     #[cfg(feature = "store")]
     pub(super) fn deliver_from(
         &self,
-        attachment: crate::store::Attachment,
+        store: crate::store::Store,
         runtime: &tokio::runtime::Handle,
     ) {
         let feeder = super::durable::Feeder {
-            attachment,
+            store,
             requests: self.inner.requests.downgrade(),
             events: self.inner.events_sender.clone(),
             status: self.inner.snapshot.clone(),

@@ -13,7 +13,7 @@
 
 use super::requests::{Message, Request, Snapshot};
 use super::{ConnectionEvent, ConnectionStatus, MqttError, Qos};
-use crate::store::{Attachment, Store, StoreError, StoreEventStream};
+use crate::store::{Store, StoreError, StoreEventStream};
 use bytes::Bytes;
 use futures::stream::{FuturesUnordered, StreamExt};
 use std::future::Future;
@@ -36,7 +36,9 @@ const IDLE_RECHECK: Duration = Duration::from_secs(60);
 type Answer = Pin<Box<dyn Future<Output = (i64, Result<(), MqttError>)> + Send>>;
 
 pub(super) struct Feeder {
-    pub(super) attachment: Attachment,
+    /// Claimed for this connection by its task, which lets go of it when
+    /// it ends, so that `close` returns with the store free again.
+    pub(super) store: Store,
     pub(super) requests: mpsc::WeakSender<Request>,
     pub(super) events: broadcast::WeakSender<ConnectionEvent>,
     /// The connection's state: the task ends once it is closed.
@@ -45,7 +47,7 @@ pub(super) struct Feeder {
 
 impl Feeder {
     pub(super) async fn run(mut self) {
-        let store = self.attachment.store.clone();
+        let store = self.store.clone();
         let mut store_events = store.events();
         let mut changes = store.changes();
         // Bumped by the connection's task for each entry it sends again.

@@ -16,6 +16,12 @@
 //! is an error, not a reason to retry forever. Failures are
 //! [`Error::Mqtt`](crate::Error::Mqtt) with an [`MqttError`].
 //!
+//! `ConnectionBuilder::websocket` (feature `mqtt-websocket`) speaks MQTT
+//! over WebSockets (`wss` on 443, `ws` on 80, path [`WEBSOCKET_PATH`]) for
+//! sites whose firewall only opens HTTPS. `ConnectionBuilder::store`
+//! (feature `store`) sends states through a durable outbox that survives
+//! restarts and power loss (module `store`).
+//!
 //! Streams never slow the connection down: each keeps the newest
 //! [`command_buffer`](ConnectionBuilder::command_buffer) items, and a stream
 //! read too slowly loses the oldest ones, which it logs and counts

@@ -24,6 +24,12 @@ const REQUEST_CAPACITY: usize = 64;
 /// Connection events kept for a slow [`EventStream`](super::EventStream).
 const EVENT_CAPACITY: usize = 64;
 
+/// The claim on a store (feature `store`), held for as long as the task runs.
+#[cfg(feature = "store")]
+pub(super) type Claim = Option<crate::store::Attachment>;
+#[cfg(not(feature = "store"))]
+pub(super) type Claim = ();
+
 /// Starts the task; the receiver answers once the first connection is up
 /// or has failed for good. `background`: the first connection is retried
 /// like a lost one, without a deadline.
@@ -31,6 +37,7 @@ pub(super) fn spawn(
     settings: Arc<Settings>,
     runtime: &tokio::runtime::Handle,
     background: bool,
+    claim: Claim,
 ) -> (DeviceConnection, oneshot::Receiver<Result<(), MqttError>>) {
     let (requests_tx, requests) = mpsc::channel(REQUEST_CAPACITY);
     let (released_tx, released) = mpsc::unbounded_channel();
@@ -55,6 +62,7 @@ pub(super) fn spawn(
         wanted: Wanted::Connected,
         last_failure: None,
         connected_before: false,
+        claim,
     };
     runtime.spawn(worker.run(background));
     let channels = Channels {
@@ -91,6 +99,8 @@ pub(super) struct Worker {
     pub(super) last_failure: Option<Failure>,
     /// A connection was up once: later ones are reconnections.
     pub(super) connected_before: bool,
+    #[cfg_attr(not(feature = "store"), allow(dead_code))]
+    claim: Claim,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -366,6 +376,9 @@ impl Worker {
                 reason: DisconnectReason::Closed,
             });
         }
+        // The store is free for another connection once `close` returns.
+        #[cfg(feature = "store")]
+        drop(self.claim.take());
         for reply in self.closing.drain(..) {
             let _ = reply.send(());
         }

@@ -2,8 +2,8 @@
 //!
 //! A [`Store`] keeps every report it takes until Losant has acknowledged
 //! it, across lost connections, restarts, crashes and power loss. Hand it
-//! to an MQTT connection ([`ConnectionBuilder::store`](crate::mqtt::ConnectionBuilder::store),
-//! feature `mqtt`) or to the HTTP device path
+//! to an MQTT connection (`mqtt::ConnectionBuilder::store`, feature `mqtt`)
+//! or to the HTTP device path
 //! ([`DeviceHandle::store_and_forward`](crate::DeviceHandle::store_and_forward)).
 //!
 //! - **Written before the call returns.** `send_state` returns once the

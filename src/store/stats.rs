@@ -24,7 +24,9 @@ pub struct StoreStats {
     pub oldest_stored_at_ms: Option<i64>,
     /// Entries Losant acknowledged (PUBACK, or a `2xx`) and that were removed.
     pub delivered: u64,
-    /// Entries dropped to stay within the byte bound.
+    /// Entries dropped to stay within the byte bound. Entries are handed
+    /// to a connection only while it is up, at most 64 at a time; one of
+    /// those dropped meanwhile may still arrive.
     pub dropped_for_bytes: u64,
     /// Entries dropped because they were older than the age bound.
     pub dropped_for_age: u64,
