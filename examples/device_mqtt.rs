@@ -10,10 +10,21 @@
 //!
 //! Against a local broker without TLS (e.g. `mosquitto`):
 //! `… -- --broker localhost --plain`.
+//!
+//! Through a firewall that opens only HTTPS: `--features mqtt-websocket`
+//! and `--websocket` (`wss://broker.losant.com:443/mqtt`).
+//!
+//! Store-and-forward (`--features mqtt,store`): with `--store PATH`,
+//! every report is written to that file before it counts as taken, sent in
+//! order once connected and removed at its PUBACK; the program starts and
+//! reports without a network, and what a crash or power loss left in the
+//! file goes out after the restart.
 
 use clap::Parser;
 use futures::StreamExt;
 use losant_device::mqtt::{DeviceConnection, Qos};
+#[cfg(feature = "store")]
+use losant_device::store::{Store, StoreOptions};
 use losant_device::types::DeviceState;
 use losant_device::{Client, DeviceId};
 use std::time::{Duration, Instant};
@@ -56,10 +67,22 @@ struct Settings {
     #[arg(long)]
     qos1: bool,
 
-    /// Keep up to this many reports while disconnected and send them once
-    /// reconnected (0: report an error instead).
+    /// Keep up to this many reports in memory while disconnected and send
+    /// them once reconnected (0: report an error instead). Lost on a
+    /// restart: see --store.
     #[arg(long, default_value_t = 100)]
     offline_queue: usize,
+
+    /// Keep reports in this file until the broker acknowledged them
+    /// (store-and-forward; survives restarts and power loss).
+    #[cfg(feature = "store")]
+    #[arg(long, value_name = "PATH")]
+    store: Option<std::path::PathBuf>,
+
+    /// Speak MQTT over WebSockets (wss on 443, or ws on 80 with --plain).
+    #[cfg(feature = "mqtt-websocket")]
+    #[arg(long)]
+    websocket: bool,
 
     /// First check the key and secret against the REST API
     /// (`POST /auth/device`), which gives a clearer error for bad
@@ -105,9 +128,36 @@ async fn run(settings: Settings) -> Result<(), losant_device::Error> {
     if settings.qos1 {
         builder = builder.qos(Qos::AtLeastOnce);
     }
+    #[cfg(feature = "mqtt-websocket")]
+    if settings.websocket {
+        builder = builder.websocket();
+    }
+    #[cfg(feature = "store")]
+    let store = match &settings.store {
+        Some(path) => {
+            let store = Store::open(path, StoreOptions::default())?;
+            let stats = store.stats();
+            println!(
+                "store {}: {} reports waiting from earlier runs",
+                path.display(),
+                stats.entries
+            );
+            builder = builder.store(store.clone());
+            Some(store)
+        }
+        None => None,
+    };
     println!("connecting: {builder:?}");
+    #[cfg(feature = "store")]
+    let connection = if store.is_some() {
+        // Reports are taken from the start, network or not.
+        builder.connect_in_background()?
+    } else {
+        builder.connect().await?
+    };
+    #[cfg(not(feature = "store"))]
     let connection = builder.connect().await?;
-    println!("connected; reporting every {} s", settings.interval);
+    println!("reporting every {} s", settings.interval);
 
     let mut commands = connection.commands();
     let mut events = connection.events();
@@ -123,6 +173,17 @@ async fn run(settings: Settings) -> Result<(), losant_device::Error> {
                     .with("temperature", (temperature * 10.0).round() / 10.0)
                     .with("uptime", uptime.round() as i64);
                 match connection.send_state(&state).await {
+                    #[cfg(feature = "store")]
+                    Ok(()) if store.is_some() => {
+                        let stats = connection.store_stats().unwrap_or_default();
+                        println!(
+                            "stored temperature {temperature:.1} ({} waiting, oldest {:?}, {} dropped, {} resent)",
+                            stats.entries,
+                            stats.oldest_age().unwrap_or_default(),
+                            stats.dropped(),
+                            stats.resent
+                        );
+                    }
                     Ok(()) if connection.is_connected() => println!("sent temperature {temperature:.1}"),
                     Ok(()) => println!(
                         "queued temperature {temperature:.1} ({} waiting)",

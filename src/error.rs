@@ -162,6 +162,11 @@ pub enum Error {
     #[error(transparent)]
     Mqtt(#[from] crate::mqtt::MqttError),
 
+    /// A failure of the durable outbox (feature `store`).
+    #[cfg(feature = "store")]
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+
     /// TLS could not be set up (no crypto provider, or one without a safe
     /// protocol version).
     #[error("TLS setup failed: {reason}")]

@@ -20,6 +20,8 @@ pub mod retry;
 pub mod sse;
 mod state;
 mod state_value;
+#[cfg(feature = "store")]
+pub mod store;
 mod tags;
 mod timestamp;
 pub mod tls;

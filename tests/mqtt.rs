@@ -984,39 +984,9 @@ async fn dropping_or_closing_the_connection_stops_it() {
 
 // A test CA and a certificate for 127.0.0.1 and localhost it signed,
 // valid 2000 to 2100 (made with openssl; test-only key).
-const TEST_CA: &str = "\
------BEGIN CERTIFICATE-----
-MIIBczCCARmgAwIBAgIBATAKBggqhkjOPQQDAjAgMR4wHAYDVQQDDBVsb3NhbnQt
-ZGV2aWNlIHRlc3QgQ0EwIBcNMDAwMTAxMDAwMDAwWhgPMjEwMDAxMDEwMDAwMDBa
-MCAxHjAcBgNVBAMMFWxvc2FudC1kZXZpY2UgdGVzdCBDQTBZMBMGByqGSM49AgEG
-CCqGSM49AwEHA0IABO9rHHin1L/5jJM0XO+mpLPmWAE4VwX34I+aNyh0pEgJ7Wy9
-ZkGy/yFlyTlAOvuu6vRbKb550pyHkU2Sx5wjFPijQjBAMA8GA1UdEwEB/wQFMAMB
-Af8wDgYDVR0PAQH/BAQDAgIEMB0GA1UdDgQWBBT9+bP+/1pm6Ovfi1a1Job5jtAh
-ATAKBggqhkjOPQQDAgNIADBFAiEAjrBFEasPP0zIVUrQSja0oMF8BrFEWqHu9G9C
-Z3exesUCIEo4TsprNTW+M4varukx3ZL9IAUWgdDutoUpw0+FDKNt
------END CERTIFICATE-----
-";
-const TEST_CERT: &str = "\
------BEGIN CERTIFICATE-----
-MIIBuTCCAV6gAwIBAgIBAjAKBggqhkjOPQQDAjAgMR4wHAYDVQQDDBVsb3NhbnQt
-ZGV2aWNlIHRlc3QgQ0EwIBcNMDAwMTAxMDAwMDAwWhgPMjEwMDAxMDEwMDAwMDBa
-MBQxEjAQBgNVBAMMCWxvY2FsaG9zdDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IA
-BLe4tiZQOY053ToknGJFoQVmsQHDbkkbJufjQY1vqRruNOl5xFVJrYuOHV1fxGIZ
-yfsoGXnUOaQapnxfpQhnyVGjgZIwgY8wGgYDVR0RBBMwEYIJbG9jYWxob3N0hwR/
-AAABMAwGA1UdEwEB/wQCMAAwDgYDVR0PAQH/BAQDAgeAMBMGA1UdJQQMMAoGCCsG
-AQUFBwMBMB8GA1UdIwQYMBaAFP35s/7/Wmbo69+LVrUmhvmO0CEBMB0GA1UdDgQW
-BBQddTomr0B6ZcodCiwrLmA3vsZ8QDAKBggqhkjOPQQDAgNJADBGAiEAnLxcbu89
-rn6eI0B41wIbtRqbETRP2A5U9OUiBGm463sCIQDxCqPQL2tnllA3PrIiM8HesvFG
-iPJla/hbhJFsbbpwhA==
------END CERTIFICATE-----
-";
-const TEST_KEY: &str = "\
------BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgryM8taRwtk5RYOoD
-g8umLPESqzSRUcC+YKIPUQshxIShRANCAAS3uLYmUDmNOd06JJxiRaEFZrEBw25J
-Gybn40GNb6ka7jTpecRVSa2Ljh1dX8RiGcn7KBl51DmkGqZ8X6UIZ8lR
------END PRIVATE KEY-----
-";
+const TEST_CA: &str = include_str!("data/test-ca.pem");
+const TEST_CERT: &str = include_str!("data/test-cert.pem");
+const TEST_KEY: &str = include_str!("data/test-key.pem");
 
 fn ring() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())

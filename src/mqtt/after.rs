@@ -83,7 +83,7 @@ impl Worker {
     }
 
     fn retry(&mut self, attempt: Attempt, deadline: Option<Instant>) -> Phase {
-        if attempt == Attempt::Automatic {
+        if attempt == Attempt::Automatic && self.connected_before {
             self.set_status(ConnectionStatus::Reconnecting);
         }
         Phase::Wait { attempt, deadline }

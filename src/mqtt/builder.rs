@@ -1,14 +1,17 @@
 //! Configuring a connection, and the one place where the transport (TCP or
 //! TLS, and with which rustls configuration) is chosen.
 
-use super::{worker, DeviceConnection, MqttError, Qos, DEFAULT_BROKER, PLAIN_PORT, TLS_PORT};
+use super::settings::Settings;
+use super::transport::{TlsChoice, Transport};
+use super::{worker, DeviceConnection, MqttError, Qos, DEFAULT_BROKER};
 use crate::ids::DeviceId;
 use crate::{Backoff, Error};
 use rustls::crypto::CryptoProvider;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::oneshot;
 
 /// Configures a [`DeviceConnection`]; start with
 /// [`DeviceConnection::builder`].
@@ -19,7 +22,7 @@ pub struct ConnectionBuilder {
     secret: SecretString,
     broker: String,
     port: Option<u16>,
-    tls: TlsChoice,
+    transport: Transport,
     qos: Qos,
     keep_alive: Duration,
     connect_timeout: Duration,
@@ -29,34 +32,20 @@ pub struct ConnectionBuilder {
     offline_queue: usize,
     command_buffer: usize,
     max_packet_size: usize,
-}
-
-#[derive(Clone)]
-enum TlsChoice {
-    /// The crate's TLS setup (see [`crate::tls`]) with this provider, or
-    /// the one the crate features choose.
-    Default(Option<Arc<CryptoProvider>>),
-    /// The caller's configuration.
-    Custom(Arc<rustls::ClientConfig>),
-    /// No TLS.
-    Plain,
+    #[cfg(feature = "store")]
+    store: Option<crate::store::Store>,
 }
 
 impl fmt::Debug for ConnectionBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let transport = match self.tls {
-            TlsChoice::Default(None) => "TLS (system roots)",
-            TlsChoice::Default(Some(_)) => "TLS (system roots, caller's crypto provider)",
-            TlsChoice::Custom(_) => "TLS (caller's rustls::ClientConfig)",
-            TlsChoice::Plain => "plain TCP",
-        };
-        f.debug_struct("ConnectionBuilder")
+        let mut debug = f.debug_struct("ConnectionBuilder");
+        debug
             .field("device_id", &self.device_id)
             .field("key", &self.key)
             .field("secret", &crate::REDACTED)
             .field("broker", &self.broker)
             .field("port", &self.port_value())
-            .field("transport", &transport)
+            .field("transport", &self.transport.describe())
             .field("qos", &self.qos)
             .field("keep_alive", &self.keep_alive)
             .field("connect_timeout", &self.connect_timeout)
@@ -65,8 +54,10 @@ impl fmt::Debug for ConnectionBuilder {
             .field("stable_after", &self.stable_after)
             .field("offline_queue", &self.offline_queue)
             .field("command_buffer", &self.command_buffer)
-            .field("max_packet_size", &self.max_packet_size)
-            .finish()
+            .field("max_packet_size", &self.max_packet_size);
+        #[cfg(feature = "store")]
+        debug.field("store", &self.store.as_ref().map(|store| store.path()));
+        debug.finish()
     }
 }
 
@@ -78,7 +69,10 @@ impl ConnectionBuilder {
             secret,
             broker: DEFAULT_BROKER.to_string(),
             port: None,
-            tls: TlsChoice::Default(None),
+            transport: Transport {
+                tls: TlsChoice::Default(None),
+                websocket: false,
+            },
             qos: Qos::AtMostOnce,
             keep_alive: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
@@ -88,6 +82,8 @@ impl ConnectionBuilder {
             offline_queue: 0,
             command_buffer: 64,
             max_packet_size: 256 * 1024,
+            #[cfg(feature = "store")]
+            store: None,
         }
     }
 
@@ -98,7 +94,8 @@ impl ConnectionBuilder {
     }
 
     /// The broker's port (default 8883 with TLS, 1883 with
-    /// [`plain_tcp`](Self::plain_tcp)).
+    /// [`plain_tcp`](Self::plain_tcp); over WebSockets (feature
+    /// `mqtt-websocket`), 443, or 80 with `plain_tcp`).
     pub fn port(mut self, port: u16) -> Self {
         self.port = Some(port);
         self
@@ -109,7 +106,20 @@ impl ConnectionBuilder {
     /// control. The last of `plain_tcp`, [`tls_config`](Self::tls_config)
     /// and [`tls_provider`](Self::tls_provider) wins.
     pub fn plain_tcp(mut self) -> Self {
-        self.tls = TlsChoice::Plain;
+        self.transport.tls = TlsChoice::Plain;
+        self
+    }
+
+    /// Speaks MQTT inside WebSocket frames (feature `mqtt-websocket`), for
+    /// sites whose firewall only opens the HTTPS port: `wss` on port 443
+    /// with the TLS choice of [`tls_config`](Self::tls_config) or
+    /// [`tls_provider`](Self::tls_provider), or plain `ws` on port 80 with
+    /// [`plain_tcp`](Self::plain_tcp), at the path `/mqtt` with the
+    /// subprotocol `mqtt`, as Losant's JavaScript client does
+    /// (`wss://broker.losant.com:443/mqtt`).
+    #[cfg(feature = "mqtt-websocket")]
+    pub fn websocket(mut self) -> Self {
+        self.transport.websocket = true;
         self
     }
 
@@ -117,7 +127,7 @@ impl ConnectionBuilder {
     /// certificates) instead of the crate's (the system's root certificates,
     /// or the webpki roots when the system has none).
     pub fn tls_config(mut self, config: Arc<rustls::ClientConfig>) -> Self {
-        self.tls = TlsChoice::Custom(config);
+        self.transport.tls = TlsChoice::Custom(config);
         self
     }
 
@@ -126,7 +136,7 @@ impl ConnectionBuilder {
     /// the same choice as [`ClientBuilder`](crate::ClientBuilder) makes for
     /// HTTPS. Nothing is installed process-wide.
     pub fn tls_provider(mut self, provider: Arc<CryptoProvider>) -> Self {
-        self.tls = TlsChoice::Default(Some(provider));
+        self.transport.tls = TlsChoice::Default(Some(provider));
         self
     }
 
@@ -207,11 +217,25 @@ impl ConnectionBuilder {
         self
     }
 
+    /// Reports states through a durable outbox (feature `store`):
+    /// [`DeviceConnection::send_state`] returns once the state is on the
+    /// disk, connected or not, and a background task sends the stored
+    /// states in order at QoS 1 (whatever [`qos`](Self::qos) says),
+    /// removing each at its PUBACK. Entries left from an earlier run are
+    /// sent first. See [`crate::store`] for what is guaranteed.
+    ///
+    /// The offline queue and the ack timeout then play no part for states.
+    /// [`connect`](Self::connect) fails with
+    /// [`StoreError::Attached`](crate::store::StoreError::Attached) when
+    /// the store already feeds another connection.
+    #[cfg(feature = "store")]
+    pub fn store(mut self, store: crate::store::Store) -> Self {
+        self.store = Some(store);
+        self
+    }
+
     fn port_value(&self) -> u16 {
-        self.port.unwrap_or(match self.tls {
-            TlsChoice::Plain => PLAIN_PORT,
-            _ => TLS_PORT,
-        })
+        self.port.unwrap_or(self.transport.default_port())
     }
 
     fn validate(&self) -> Result<(), Error> {
@@ -245,21 +269,6 @@ impl ConnectionBuilder {
         Ok(())
     }
 
-    /// The transport, decided once for every network connection to come.
-    /// MQTT over TLS offers no ALPN protocol.
-    fn transport(&self) -> Result<rumqttc::Transport, Error> {
-        let config = match &self.tls {
-            TlsChoice::Plain => return Ok(rumqttc::Transport::Tcp),
-            TlsChoice::Custom(config) => config.clone(),
-            TlsChoice::Default(provider) => {
-                Arc::new(crate::tls::client_config(provider.clone(), &[])?)
-            }
-        };
-        Ok(rumqttc::Transport::tls_with_config(
-            rumqttc::TlsConfiguration::Rustls(config),
-        ))
-    }
-
     /// Connects and subscribes to the device's command topic, then returns
     /// the connection; from then on a background task keeps it up.
     ///
@@ -271,15 +280,51 @@ impl ConnectionBuilder {
     /// ([`MqttError::Tls`]) is retried. Must be called within a Tokio
     /// runtime.
     pub async fn connect(self) -> Result<DeviceConnection, Error> {
+        let (connection, ready) = self.start(false)?;
+        match ready.await {
+            Ok(Ok(())) => Ok(connection),
+            Ok(Err(error)) => Err(error.into()),
+            Err(_) => Err(MqttError::Closed.into()),
+        }
+    }
+
+    /// Returns the connection at once and connects in the background,
+    /// retrying with the reconnect backoff until it works or the broker
+    /// refuses it (then the connection closes and
+    /// [`DisconnectReason::Refused`](super::DisconnectReason::Refused) is
+    /// reported). For a device program that must take reports before its
+    /// network is up: with a [`store`](Self::store), `send_state` works
+    /// from the start. Watch [`DeviceConnection::events`] for
+    /// [`ConnectionEvent::Connected`](super::ConnectionEvent::Connected).
+    /// Fails only for bad settings or outside a Tokio runtime.
+    pub fn connect_in_background(self) -> Result<DeviceConnection, Error> {
+        let (connection, _ready) = self.start(true)?;
+        Ok(connection)
+    }
+
+    /// Starts the connection's task; the receiver answers once the first
+    /// connection is up or has failed for good.
+    fn start(
+        self,
+        background: bool,
+    ) -> Result<(DeviceConnection, oneshot::Receiver<Result<(), MqttError>>), Error> {
         self.validate()?;
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| MqttError::NoRuntime)?;
-        let transport = self.transport()?;
         let port = self.port_value();
+        let (address, transport) = self.transport.build(&self.broker, port)?;
+        #[cfg(feature = "store")]
+        let claim = self
+            .store
+            .as_ref()
+            .map(|store| store.attach())
+            .transpose()?;
+        #[cfg(not(feature = "store"))]
+        let claim = ();
         let settings = Settings {
             broker: format!("{}:{port}", self.broker),
             own_topic: super::topics::command_topic(&self.device_id),
             device_id: self.device_id,
-            host: self.broker,
+            address,
             port,
             key: self.key,
             secret: self.secret,
@@ -293,56 +338,14 @@ impl ConnectionBuilder {
             offline_queue: self.offline_queue,
             command_buffer: self.command_buffer,
             max_packet_size: self.max_packet_size,
+            #[cfg(feature = "store")]
+            store: self.store.clone(),
         };
-        let (connection, ready) = worker::spawn(Arc::new(settings), &runtime);
-        match ready.await {
-            Ok(Ok(())) => Ok(connection),
-            Ok(Err(error)) => Err(error.into()),
-            Err(_) => Err(MqttError::Closed.into()),
+        let (connection, ready) = worker::spawn(Arc::new(settings), &runtime, background, claim);
+        #[cfg(feature = "store")]
+        if let Some(store) = self.store {
+            connection.deliver_from(store, &runtime);
         }
-    }
-}
-
-/// What the connection was built with; shared, never changed.
-pub(super) struct Settings {
-    pub(super) device_id: DeviceId,
-    pub(super) own_topic: String,
-    /// `host:port`, for errors and logs.
-    pub(super) broker: String,
-    host: String,
-    port: u16,
-    key: String,
-    secret: SecretString,
-    transport: rumqttc::Transport,
-    pub(super) qos: Qos,
-    keep_alive: Duration,
-    pub(super) connect_timeout: Duration,
-    pub(super) ack_timeout: Duration,
-    pub(super) reconnect_backoff: Backoff,
-    pub(super) stable_after: Duration,
-    pub(super) offline_queue: usize,
-    pub(super) command_buffer: usize,
-    pub(super) max_packet_size: usize,
-}
-
-impl Settings {
-    /// rumqttc's options for one network connection. A clean session each
-    /// time: the task itself resends what was not acknowledged.
-    pub(super) fn mqtt_options(&self) -> rumqttc::MqttOptions {
-        let mut options = rumqttc::MqttOptions::new(self.device_id.as_str(), &self.host, self.port);
-        options
-            .set_credentials(self.key.clone(), self.secret.expose_secret())
-            .set_keep_alive(self.keep_alive)
-            .set_clean_session(true)
-            .set_max_packet_size(self.max_packet_size, self.max_packet_size)
-            .set_transport(self.transport.clone());
-        options
-    }
-
-    /// Bounds TCP, TLS and CONNACK of one attempt, and every flush.
-    pub(super) fn network_options(&self) -> rumqttc::NetworkOptions {
-        let mut network = rumqttc::NetworkOptions::new();
-        network.set_connection_timeout(self.connect_timeout.as_secs().max(1));
-        network
+        Ok((connection, ready))
     }
 }

@@ -1,8 +1,9 @@
 //! The handle callers hold: every call is a request to the background
 //! task with its own reply channel, bounded by a deadline.
 
-use super::builder::{ConnectionBuilder, Settings};
+use super::builder::ConnectionBuilder;
 use super::requests::{Message, Reply, Request, Snapshot};
+use super::settings::Settings;
 use super::streams::{CommandStream, EventStream, Release};
 use super::topics::{command_topic, state_topic};
 use super::{ConnectionEvent, ConnectionStatus, MqttError};
@@ -37,6 +38,8 @@ pub(super) struct Channels {
     pub(super) released: mpsc::UnboundedSender<String>,
     pub(super) snapshot: watch::Receiver<Snapshot>,
     pub(super) events: broadcast::Receiver<ConnectionEvent>,
+    /// Weak, so that event streams still end with the task.
+    pub(super) events_sender: broadcast::WeakSender<ConnectionEvent>,
     pub(super) first_commands: broadcast::Receiver<DeviceCommand>,
     pub(super) commands: broadcast::Receiver<DeviceCommand>,
 }
@@ -48,6 +51,9 @@ struct Inner {
     snapshot: watch::Receiver<Snapshot>,
     /// Never read: new event streams start at its tail.
     events: broadcast::Receiver<ConnectionEvent>,
+    /// For the store's delivery task (feature `store`).
+    #[cfg_attr(not(feature = "store"), allow(dead_code))]
+    events_sender: broadcast::WeakSender<ConnectionEvent>,
     /// Never read: later command streams start at its tail.
     commands: broadcast::Receiver<DeviceCommand>,
     /// Every command since the connection was made, for the first
@@ -88,6 +94,7 @@ impl DeviceConnection {
                 released: channels.released,
                 snapshot: channels.snapshot,
                 events: channels.events,
+                events_sender: channels.events_sender,
                 commands: channels.commands,
                 first_commands: Mutex::new(Some(channels.first_commands)),
             }),
@@ -127,6 +134,11 @@ impl DeviceConnection {
     /// the offline queue is on ([`MqttError::QueueFull`] when full).
     /// Invalid attribute names and oversized states fail before anything
     /// is sent.
+    ///
+    /// With a store (`ConnectionBuilder::store`, feature `store`), it
+    /// returns once the state is on the disk instead, connected or not, and
+    /// the state is delivered from there; a full store fails with
+    /// `Error::Store`.
     pub async fn send_state(&self, state: &DeviceState) -> Result<(), Error> {
         let topic = state_topic(&self.inner.settings.device_id);
         self.publish_state(topic, state).await
@@ -144,8 +156,7 @@ impl DeviceConnection {
 
     async fn publish_state(&self, topic: String, state: &DeviceState) -> Result<(), Error> {
         state.validate()?;
-        let payload = serde_json::to_vec(state)
-            .map_err(|error| Error::invalid_input("state", error.to_string()))?;
+        let payload = self.encode(state)?;
         let settings = &self.inner.settings;
         let payload = Bytes::from(payload);
         let qos = rumqttc::QoS::from(settings.qos);
@@ -161,10 +172,15 @@ impl DeviceConnection {
                 ),
             ));
         }
+        #[cfg(feature = "store")]
+        if let Some(store) = &settings.store {
+            return super::durable::store_state(store, topic, payload.to_vec()).await;
+        }
         let message = Message {
             topic,
             qos: settings.qos,
             payload,
+            resent: None,
         };
         let timeout = settings.ack_timeout;
         self.ask(
@@ -173,6 +189,30 @@ impl DeviceConnection {
             |reply| Request::Publish { message, reply },
         )
         .await
+    }
+
+    /// The state's JSON. A store keeps the time a state was taken: one
+    /// without a time is stamped now rather than by Losant on arrival.
+    fn encode(&self, state: &DeviceState) -> Result<Vec<u8>, Error> {
+        let encoded = match () {
+            #[cfg(feature = "store")]
+            () if self.inner.settings.store.is_some() && state.time.is_none() => {
+                serde_json::to_vec(&crate::store::stamped(state.clone()))
+            }
+            () => serde_json::to_vec(state),
+        };
+        encoded.map_err(|error| Error::invalid_input("state", error.to_string()))
+    }
+
+    /// The store's contents and counters, when the connection has one
+    /// ([`ConnectionBuilder::store`]).
+    #[cfg(feature = "store")]
+    pub fn store_stats(&self) -> Option<crate::store::StoreStats> {
+        self.inner
+            .settings
+            .store
+            .as_ref()
+            .map(|store| store.stats())
     }
 
     /// Commands sent to this device, from `losant/{deviceId}/command`.
@@ -264,7 +304,8 @@ impl DeviceConnection {
     /// Closes the connection for every clone: sends an MQTT DISCONNECT when
     /// connected, stops the background task and ends every stream. Messages
     /// still in the offline queue are dropped; callers waiting for an
-    /// acknowledgement get [`MqttError::Closed`].
+    /// acknowledgement get [`MqttError::Closed`]. A store's entries stay in
+    /// the store for the next connection.
     pub async fn close(&self) -> Result<(), Error> {
         let timeout = self.inner.settings.connect_timeout + Duration::from_secs(1);
         let (reply, closed) = oneshot::channel();
@@ -287,6 +328,22 @@ impl DeviceConnection {
                 timeout,
             })?;
         Ok(())
+    }
+
+    /// Starts the task that delivers the store's entries.
+    #[cfg(feature = "store")]
+    pub(super) fn deliver_from(
+        &self,
+        store: crate::store::Store,
+        runtime: &tokio::runtime::Handle,
+    ) {
+        let feeder = super::durable::Feeder {
+            store,
+            requests: self.inner.requests.downgrade(),
+            events: self.inner.events_sender.clone(),
+            status: self.inner.snapshot.clone(),
+        };
+        runtime.spawn(feeder.run());
     }
 
     /// Sends a request and waits for its answer, at most `timeout`.

@@ -56,6 +56,11 @@ impl Failure {
             }
             ConnectionError::NetworkTimeout => "; check the broker, the port and the network",
             ConnectionError::Tls(_) => "; the TLS connection failed",
+            #[cfg(feature = "mqtt-websocket")]
+            ConnectionError::Websocket(_) | ConnectionError::ResponseValidation(_) => {
+                "; the WebSocket upgrade failed: check the port, and that the broker serves \
+                 MQTT over WebSockets at /mqtt with the subprotocol mqtt"
+            }
             _ if closed_early => {
                 "; the broker closed the connection before accepting it, which some brokers do \
                  for wrong credentials: check the device id, access key and secret"
@@ -124,6 +129,10 @@ impl Failure {
 /// failure while it ran. tokio-rustls hands rustls errors over inside
 /// `io::Error`.
 fn tls_failure(error: &ConnectionError) -> Option<String> {
+    #[cfg(feature = "mqtt-websocket")]
+    if let ConnectionError::Websocket(error) = error {
+        return rustls_verdict(error);
+    }
     let ConnectionError::Tls(tls) = error else {
         return None;
     };
@@ -136,4 +145,25 @@ fn tls_failure(error: &ConnectionError) -> Option<String> {
             .map(rustls::Error::to_string),
         _ => None,
     }
+}
+
+/// Over WebSockets the handshake is async-tungstenite's, which hands the
+/// rustls error over inside its own error or an `io::Error`.
+#[cfg(feature = "mqtt-websocket")]
+fn rustls_verdict(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if let Some(rustls) = error.downcast_ref::<rustls::Error>() {
+            return Some(rustls.to_string());
+        }
+        let inner = error
+            .downcast_ref::<io::Error>()
+            .and_then(io::Error::get_ref)
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+        if let Some(rustls) = inner {
+            return Some(rustls.to_string());
+        }
+        current = error.source();
+    }
+    None
 }

@@ -16,6 +16,12 @@
 //! is an error, not a reason to retry forever. Failures are
 //! [`Error::Mqtt`](crate::Error::Mqtt) with an [`MqttError`].
 //!
+//! `ConnectionBuilder::websocket` (feature `mqtt-websocket`) speaks MQTT
+//! over WebSockets (`wss` on 443, `ws` on 80, path [`WEBSOCKET_PATH`]) for
+//! sites whose firewall only opens HTTPS. `ConnectionBuilder::store`
+//! (feature `store`) sends states through a durable outbox that survives
+//! restarts and power loss (module `store`).
+//!
 //! Streams never slow the connection down: each keeps the newest
 //! [`command_buffer`](ConnectionBuilder::command_buffer) items, and a stream
 //! read too slowly loses the oldest ones, which it logs and counts
@@ -44,6 +50,8 @@
 mod after;
 mod builder;
 mod connection;
+#[cfg(feature = "store")]
+mod durable;
 mod error;
 mod failure;
 mod outbox;
@@ -51,14 +59,17 @@ mod reconnect;
 mod requests;
 mod routes;
 mod session;
+mod settings;
 mod streams;
 mod topics;
+mod transport;
 mod worker;
 
 pub use builder::ConnectionBuilder;
 pub use connection::DeviceConnection;
 pub use error::MqttError;
 pub use streams::{CommandStream, EventStream};
+pub use transport::{WEBSOCKET_PATH, WSS_PORT, WS_PORT};
 
 use std::time::Duration;
 
@@ -142,6 +153,10 @@ pub enum ConnectionEvent {
         /// The topic, `losant/{deviceId}/command`.
         topic: String,
     },
+    /// Something happened to the store's entries (feature `store`): dropped
+    /// or refused at a bound, sent again, with counts and totals.
+    #[cfg(feature = "store")]
+    Store(crate::store::StoreEvent),
 }
 
 /// Why a connection went down.

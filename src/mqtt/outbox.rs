@@ -110,6 +110,13 @@ impl Outbox {
     pub(super) fn connection_lost(&mut self, handed: Option<Pending>) {
         let mut again: Vec<Pending> = self.in_flight.drain(..).map(|(_, p)| p).collect();
         again.extend(handed);
+        // The handed one may have been written too: counting it keeps the
+        // count an upper bound of the duplicates.
+        for pending in &again {
+            if let Some(resent) = &pending.message.resent {
+                resent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
         if !again.is_empty() {
             tracing::debug!(
                 count = again.len(),
@@ -141,6 +148,7 @@ mod tests {
             topic: format!("t/{n}"),
             qos,
             payload: Bytes::from(vec![n]),
+            resent: None,
         }
     }
 

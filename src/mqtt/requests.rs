@@ -3,6 +3,8 @@
 use super::{ConnectionStatus, MqttError, Qos};
 use crate::types::DeviceCommand;
 use bytes::Bytes;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 use tokio::sync::{broadcast, oneshot};
 
 /// The task's answer to one request.
@@ -33,6 +35,15 @@ pub(super) struct Message {
     pub(super) topic: String,
     pub(super) qos: Qos,
     pub(super) payload: Bytes,
+    /// Set for an entry of a store: it waits for its PUBACK whatever the
+    /// connection does, and this counts each time it is sent again.
+    pub(super) resent: Option<Arc<AtomicU64>>,
+}
+
+impl Message {
+    pub(super) fn is_stored(&self) -> bool {
+        self.resent.is_some()
+    }
 }
 
 /// What handles read without asking: written by the task only.

@@ -7,13 +7,13 @@
 //! request, `Stop` ends the task. Every phase keeps serving requests, so
 //! no handle ever waits on a lock or a poll loop.
 
-use super::builder::Settings;
 use super::connection::{Channels, DeviceConnection};
 use super::failure::Failure;
 use super::outbox::Outbox;
 use super::reconnect::Reconnects;
 use super::requests::{Reply, Request, Snapshot};
 use super::routes::{Followup, Routes};
+use super::settings::Settings;
 use super::{ConnectionEvent, ConnectionStatus, DisconnectReason, MqttError};
 use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
@@ -24,11 +24,20 @@ const REQUEST_CAPACITY: usize = 64;
 /// Connection events kept for a slow [`EventStream`](super::EventStream).
 const EVENT_CAPACITY: usize = 64;
 
+/// The claim on a store (feature `store`), held for as long as the task runs.
+#[cfg(feature = "store")]
+pub(super) type Claim = Option<crate::store::Attachment>;
+#[cfg(not(feature = "store"))]
+pub(super) type Claim = ();
+
 /// Starts the task; the receiver answers once the first connection is up
-/// or has failed for good.
+/// or has failed for good. `background`: the first connection is retried
+/// like a lost one, without a deadline.
 pub(super) fn spawn(
     settings: Arc<Settings>,
     runtime: &tokio::runtime::Handle,
+    background: bool,
+    claim: Claim,
 ) -> (DeviceConnection, oneshot::Receiver<Result<(), MqttError>>) {
     let (requests_tx, requests) = mpsc::channel(REQUEST_CAPACITY);
     let (released_tx, released) = mpsc::unbounded_channel();
@@ -46,15 +55,18 @@ pub(super) fn spawn(
         handles_gone: false,
         released,
         snapshot: snapshot_tx,
-        events: events_tx,
+        events: events_tx.clone(),
         waiters: vec![ready_tx],
         disconnecting: Vec::new(),
         closing: Vec::new(),
         wanted: Wanted::Connected,
         last_failure: None,
+        connected_before: false,
+        claim,
     };
-    runtime.spawn(worker.run());
+    runtime.spawn(worker.run(background));
     let channels = Channels {
+        events_sender: events_tx.downgrade(),
         requests: requests_tx,
         released: released_tx,
         snapshot,
@@ -85,6 +97,10 @@ pub(super) struct Worker {
     /// The latest failure of a first or requested connection, reported
     /// instead of the timeout when the deadline passes.
     pub(super) last_failure: Option<Failure>,
+    /// A connection was up once: later ones are reconnections.
+    pub(super) connected_before: bool,
+    #[cfg_attr(not(feature = "store"), allow(dead_code))]
+    claim: Claim,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,10 +147,17 @@ pub(super) enum Asked {
 }
 
 impl Worker {
-    async fn run(mut self) {
-        let mut phase = Phase::Connect {
-            attempt: Attempt::First,
-            deadline: Some(Instant::now() + self.settings.connect_timeout),
+    async fn run(mut self, background: bool) {
+        let mut phase = if background {
+            Phase::Connect {
+                attempt: Attempt::Automatic,
+                deadline: None,
+            }
+        } else {
+            Phase::Connect {
+                attempt: Attempt::First,
+                deadline: Some(Instant::now() + self.settings.connect_timeout),
+            }
         };
         loop {
             phase = match phase {
@@ -177,7 +200,8 @@ impl Worker {
             Request::Subscribe { reply, .. } if closed => {
                 let _ = reply.send(Err(MqttError::Closed));
             }
-            Request::Publish { message, reply } if up && connected => {
+            // A stored entry waits for its PUBACK, across connections.
+            Request::Publish { message, reply } if (up && connected) || message.is_stored() => {
                 self.outbox.push(message, reply);
             }
             Request::Publish { message, reply } => self.outbox.offer_offline(message, reply),
@@ -272,12 +296,14 @@ impl Worker {
         self.set_status(ConnectionStatus::Connected);
         let broker = &self.settings.broker;
         let queued = self.outbox.queued();
-        let event = match attempt {
-            Attempt::Automatic => {
+        let reconnected = attempt == Attempt::Automatic && self.connected_before;
+        self.connected_before = true;
+        let event = match reconnected {
+            true => {
                 tracing::info!(%broker, queued, "reconnected to the MQTT broker");
                 ConnectionEvent::Reconnected
             }
-            Attempt::First | Attempt::Requested => {
+            false => {
                 tracing::info!(%broker, queued, "connected to the MQTT broker");
                 ConnectionEvent::Connected
             }
@@ -290,7 +316,8 @@ impl Worker {
 
     pub(super) fn set_connecting(&self, attempt: Attempt) {
         self.set_status(match attempt {
-            Attempt::Automatic => ConnectionStatus::Reconnecting,
+            Attempt::Automatic if self.connected_before => ConnectionStatus::Reconnecting,
+            Attempt::Automatic => ConnectionStatus::Connecting,
             Attempt::First | Attempt::Requested => ConnectionStatus::Connecting,
         });
     }
@@ -349,6 +376,9 @@ impl Worker {
                 reason: DisconnectReason::Closed,
             });
         }
+        // The store is free for another connection once `close` returns.
+        #[cfg(feature = "store")]
+        drop(self.claim.take());
         for reply in self.closing.drain(..) {
             let _ = reply.send(());
         }
