@@ -291,17 +291,17 @@ impl Work<'_> {
     }
 }
 
+/// A caller's reply channel and the result it will get.
+type Held<T> = (
+    oneshot::Sender<Result<T, StoreError>>,
+    Result<T, StoreError>,
+);
+
 /// Replies held back until the transaction is settled.
 #[derive(Default)]
 pub(super) struct Answers {
-    appended: Vec<(
-        oneshot::Sender<Result<(), StoreError>>,
-        Result<(), StoreError>,
-    )>,
-    fetched: Vec<(
-        oneshot::Sender<Result<Vec<Entry>, StoreError>>,
-        Result<Vec<Entry>, StoreError>,
-    )>,
+    appended: Vec<Held<()>>,
+    fetched: Vec<Held<Vec<Entry>>>,
 }
 
 impl Answers {
@@ -367,9 +367,7 @@ fn events(before: &Counters, after: &Counters, rejections: Vec<(u16, String)>) -
             total: after.resent,
         });
     }
-    let mut total = before.rejected;
-    for (status, message) in rejections {
-        total += 1;
+    for (total, (status, message)) in (before.rejected + 1..).zip(rejections) {
         events.push(StoreEvent::Rejected {
             status,
             message,
