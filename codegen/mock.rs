@@ -80,7 +80,7 @@ pub fn generate(document: serde_json::Value) -> Result<String> {
     let mut file: syn::File = syn::parse2(httpmock_regex(tokens))
         .map_err(|e| CodegenError(format!("generated mock code does not parse: {e}")))?;
     adapt_items(&mut file, &facts)?;
-    Ok(prettyplease::unparse(&file))
+    Ok(super::render(&file))
 }
 
 /// Rewrites `regex::Regex::new(X).unwrap()` into

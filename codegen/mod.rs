@@ -102,7 +102,7 @@ pub fn generate(document: serde_json::Value) -> Result<Generated> {
     types_module::mark_non_exhaustive(&mut client)?;
     types_module::reexport_replacements(&mut client)?;
     Ok(Generated {
-        client: prettyplease::unparse(&client),
+        client: render(&client),
         operations,
         tolerance,
     })
@@ -129,5 +129,13 @@ fn parse_tokens(tokens: proc_macro2::TokenStream) -> Result<syn::File> {
 }
 
 pub(crate) fn format_tokens(tokens: proc_macro2::TokenStream) -> Result<String> {
-    Ok(prettyplease::unparse(&parse_tokens(tokens)?))
+    Ok(render(&parse_tokens(tokens)?))
+}
+
+/// Generated code is written for rustc, not for people: printing the tokens
+/// is instant, where prettyplease took seconds in a build script (which a
+/// user's release build compiles without optimisation) and was one more
+/// build dependency. `cargo xtask codegen` prints it formatted.
+pub(crate) fn render(file: &syn::File) -> String {
+    quote::ToTokens::to_token_stream(file).to_string()
 }

@@ -10,12 +10,20 @@ fn generated_sources(spec: &std::path::Path) -> Result<crate::codegen::Generated
     crate::codegen::generate_from_path(spec).map_err(|e| e.to_string())
 }
 
+/// build.rs writes the code unformatted; people read it formatted.
+fn formatted(code: &str) -> Result<String, String> {
+    let file =
+        syn::parse_file(code).map_err(|e| format!("the generated code does not parse: {e}"))?;
+    Ok(prettyplease::unparse(&file))
+}
+
 pub(super) fn codegen(rest: &[&str], out: &mut dyn Write) -> Result<i32, String> {
     let args = Args::parse(&owned(rest), &["--out", "--spec"], &[])?;
     let generated = generated_sources(&spec_path(&args))?;
     let text = format!(
         "// ===== client.rs (OUT_DIR) =====\n{}\n// ===== operations.rs (OUT_DIR) =====\n{}",
-        generated.client, generated.operations
+        formatted(&generated.client)?,
+        formatted(&generated.operations)?
     );
     match args.path("--out") {
         Some(path) => {
