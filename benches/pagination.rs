@@ -1,12 +1,14 @@
 //! Streaming a large device list: `app.list_devices().per_page(100).stream()`
-//! over 1,000 pages of 100 realistic devices from a loopback hyper server.
-//! Reports devices per second, and the peak of live heap bytes while
+//! over 1,000 pages of 100 realistic devices from a loopback hyper server,
+//! against the same walk written by hand with reqwest. Reports pages per
+//! second for both, and the peak of live heap bytes while
 //! streaming 10k, 50k and 100k devices (a counting global allocator), which
 //! stays flat because one page is held at a time. Run with
 //! `cargo bench --bench pagination`.
 
 mod common;
 
+use common::raw::Raw;
 use common::{list, median, Server, APP, RUNS, TOKEN};
 use futures::TryStreamExt;
 use losant_device::{Client, RetryPolicy};
@@ -14,6 +16,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 use std::time::Instant;
+
+/// A guard against a walk that never ends.
+const MAX_PAGES: u64 = 10_000;
 
 /// The system allocator, counting live bytes while `COUNTING` is set.
 ///
@@ -96,6 +101,41 @@ fn measure_peak<T>(work: impl FnOnce() -> T) -> (T, isize) {
     (result, PEAK.load(Ordering::SeqCst))
 }
 
+/// The same walk over the pages by hand: one request per page, decoded into
+/// the same `types::Devices`, until `totalCount` is reached.
+async fn raw_all(raw: &Raw) -> usize {
+    let mut count = 0;
+    for page in 0..MAX_PAGES {
+        let devices = raw.devices_page(100, page).await;
+        for device in &devices.items {
+            black_box(device.name.as_ref().map(String::len));
+        }
+        count += devices.items.len();
+        let total = devices.total_count.map_or(0, |total| total as u64);
+        if devices.items.is_empty() || (page + 1) * 100 >= total {
+            break;
+        }
+    }
+    count
+}
+
+/// Checks that the SDK and the hand-written walk send the same first
+/// request, so that the comparison is fair.
+fn check_same_request(server: &Server, runtime: &tokio::runtime::Runtime, sdk: &Client, raw: &Raw) {
+    server.set_total(100);
+    server.capture_next();
+    runtime.block_on(stream_all(sdk));
+    let from_sdk = server.take_seen().expect("the SDK's request");
+    server.capture_next();
+    runtime.block_on(raw_all(raw));
+    let from_raw = server.take_seen().expect("the raw request");
+    println!("request sent by both: {} {}", from_sdk.method, from_sdk.uri);
+    assert_eq!(
+        from_sdk, from_raw,
+        "same method, path, query, headers and body"
+    );
+}
+
 /// Streams every device once; returns how many arrived.
 async fn stream_all(client: &Client) -> usize {
     let app = client.application(APP.parse().unwrap());
@@ -129,24 +169,34 @@ fn main() {
         page_bytes / 100
     );
 
-    println!("\n== streaming 100,000 devices (1,000 pages of 100), {RUNS} runs");
+    let raw = Raw::new(&server.base_url);
+    check_same_request(&server, &runtime, &client, &raw);
+
+    println!("\n== 100,000 devices (1,000 pages of 100), SDK stream and hand-written reqwest alternating, {RUNS} runs each");
     server.set_total(10_000);
     runtime.block_on(stream_all(&client)); // warm-up
+    runtime.block_on(raw_all(&raw));
     server.set_total(100_000);
-    let mut rates = Vec::new();
+    let (mut sdk_rates, mut raw_rates) = (Vec::new(), Vec::new());
     for _ in 0..RUNS {
         let start = Instant::now();
         let count = runtime.block_on(stream_all(&client));
         assert_eq!(count, 100_000, "every device arrives once");
-        rates.push(count as f64 / start.elapsed().as_secs_f64());
+        sdk_rates.push(count as f64 / 100.0 / start.elapsed().as_secs_f64());
+        let start = Instant::now();
+        let count = runtime.block_on(raw_all(&raw));
+        assert_eq!(count, 100_000, "every device arrives once");
+        raw_rates.push(count as f64 / 100.0 / start.elapsed().as_secs_f64());
     }
-    println!(
-        "devices/s: median {:.0}  runs {}  ({:.0} pages/s, {:.1} MB/s of JSON)",
-        median(&rates),
-        list(&rates, 0),
-        median(&rates) / 100.0,
-        median(&rates) / 100.0 * page_bytes as f64 / 1e6
-    );
+    for (label, rates) in [("SDK stream", &sdk_rates), ("raw reqwest", &raw_rates)] {
+        println!(
+            "{label:<12} pages/s: median {:.0}  runs {}  ({:.1} MB/s of JSON)",
+            median(rates),
+            list(rates, 0),
+            median(rates) * page_bytes as f64 / 1e6
+        );
+    }
+    println!("SDK / raw: {:.3}", median(&sdk_rates) / median(&raw_rates));
 
     println!("\n== peak live heap growth while streaming (counting allocator), {RUNS} runs each");
     for total in [10_000u64, 50_000, 100_000] {

@@ -1,28 +1,23 @@
 //! `sendState` throughput: the SDK against a hand-written `reqwest` call
 //! sending the same request (same reqwest build and settings, same headers,
-//! query string and JSON body), one at a time and 64 at a time, against a
+//! query string and JSON body), one at a time and 32 at a time, against a
 //! loopback hyper server. Run with `cargo bench --bench send_state`.
 
 mod common;
 
-use common::{list, median, CpuClocks, Server, APP, DEVICE, HYPERMEDIA, RUNS, TOKEN};
+use common::raw::Raw;
+use common::{list, median, CpuClocks, Server, APP, DEVICE, RUNS, TOKEN};
 use losant_device::types::DeviceState;
 use losant_device::{Client, DeviceHandle, RetryPolicy};
-use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 /// Requests per sequential run.
 const SEQUENTIAL: usize = 20_000;
 /// Requests per concurrent run.
 const CONCURRENT: usize = 50_000;
-const TASKS: usize = 64;
-/// What the SDK's client builder uses unless told otherwise.
-const USER_AGENT: &str = concat!("losant-device/", env!("CARGO_PKG_VERSION"));
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-
+const TASKS: usize = 32;
 /// The SDK with its defaults: standard retry policy, 30 s request timeout.
 fn sdk_client(base_url: &str) -> Client {
     Client::builder()
@@ -31,61 +26,6 @@ fn sdk_client(base_url: &str) -> Client {
         .retry_policy(RetryPolicy::standard())
         .build()
         .expect("SDK client")
-}
-
-/// What a careful hand-written client would do: one `reqwest::Client` built
-/// like the SDK's, the Authorization value built once.
-#[derive(Clone)]
-struct Raw {
-    http: reqwest::Client,
-    url: Arc<str>,
-    authorization: HeaderValue,
-}
-
-#[derive(serde::Deserialize)]
-struct RawSuccess {
-    #[allow(dead_code)]
-    success: Option<bool>,
-}
-
-impl Raw {
-    fn new(base_url: &str) -> Raw {
-        // reqwest is built without a crypto provider; the SDK installs ring.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .connect_timeout(CONNECT_TIMEOUT)
-            .build()
-            .expect("reqwest client");
-        let mut authorization =
-            HeaderValue::from_str(&format!("Bearer {TOKEN}")).expect("header value");
-        authorization.set_sensitive(true);
-        Raw {
-            http,
-            url: format!("{base_url}/applications/{APP}/devices/{DEVICE}/state?{HYPERMEDIA}")
-                .into(),
-            authorization,
-        }
-    }
-
-    async fn send_state(&self, temp: f64) -> reqwest::Result<RawSuccess> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .expect("time after 1970")
-            .as_millis() as i64;
-        self.http
-            .post(&*self.url)
-            .header(AUTHORIZATION, self.authorization.clone())
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .header("accept-version", HeaderValue::from_static("^1.30.0"))
-            .json(&serde_json::json!({"data": {"temp": temp}, "time": now}))
-            .timeout(REQUEST_TIMEOUT)
-            .send()
-            .await?
-            .error_for_status()?
-            .json::<RawSuccess>()
-            .await
-    }
 }
 
 /// The device handle, built once as a program would hold it.

@@ -3,6 +3,8 @@
 //! and small statistics helpers.
 #![allow(dead_code)]
 
+pub mod raw;
+
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::body::{Body, Frame, Incoming, SizeHint};
@@ -41,8 +43,10 @@ struct Shared {
     /// Records the next request into `seen` when set.
     capture: AtomicBool,
     seen: Mutex<Option<Seen>>,
-    /// `"items":[…]` of one page of `PAGE_SIZE` devices, shared by all pages.
-    items: Bytes,
+    /// `"items":[…]` of one page of `PAGE_SIZE` devices, shared by the even
+    /// pages and by the odd ones: consecutive pages must differ, or the
+    /// SDK's loop guard stops the stream as a server that ignores `page`.
+    items: [Bytes; 2],
     success: Bytes,
 }
 
@@ -67,7 +71,12 @@ impl Server {
             total: AtomicU64::new(0),
             capture: AtomicBool::new(false),
             seen: Mutex::new(None),
-            items: Bytes::from(items_json(PAGE_SIZE as usize)),
+            items: [0, 1].map(|half| {
+                Bytes::from(items_json_from(
+                    half * PAGE_SIZE as usize,
+                    PAGE_SIZE as usize,
+                ))
+            }),
             success: Bytes::from_static(br#"{"success":true}"#),
         });
         let state = shared.clone();
@@ -176,7 +185,7 @@ async fn answer(request: Request<Incoming>, shared: &Shared) -> Response<Chunks>
         let page = page.unwrap_or(0);
         let total = shared.total.load(Ordering::SeqCst);
         let items = if (page + 1) * PAGE_SIZE <= total {
-            shared.items.clone()
+            shared.items[(page % 2) as usize].clone()
         } else {
             Bytes::from_static(br#""items":[]"#)
         };
@@ -279,7 +288,12 @@ fn push(list: &mut serde_json::Value, item: serde_json::Value) {
 
 /// `"items":[…]` with `count` devices.
 pub fn items_json(count: usize) -> Vec<u8> {
-    let items: Vec<serde_json::Value> = (0..count).map(device_json).collect();
+    items_json_from(0, count)
+}
+
+/// `"items":[…]` with `count` devices, numbered from `first`.
+fn items_json_from(first: usize, count: usize) -> Vec<u8> {
+    let items: Vec<serde_json::Value> = (first..first + count).map(device_json).collect();
     let mut out = br#""items":"#.to_vec();
     serde_json::to_writer(&mut out, &items).expect("serialize items");
     out
