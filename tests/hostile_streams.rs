@@ -7,23 +7,15 @@ mod common;
 #[path = "common/loopback.rs"]
 mod loopback;
 
-use common::{APP, DEVICE, TOKEN};
+use common::client_at as client;
+use common::{APP, DEVICE};
 use futures::StreamExt;
 use loopback::{keep_alive, serve, End, Reply};
 use losant_device::sse::{StreamFailure, StreamOptions};
-use losant_device::{Backoff, Client, Error, RetryPolicy};
+use losant_device::{Backoff, Error};
 use std::time::Duration;
 
 const PATIENCE: Duration = Duration::from_secs(30);
-
-fn client(base_url: &str) -> Client {
-    Client::builder()
-        .base_url(base_url)
-        .token(TOKEN)
-        .retry_policy(RetryPolicy::disabled())
-        .build()
-        .expect("a valid test configuration")
-}
 
 fn options(reconnects: u32) -> StreamOptions {
     StreamOptions::default()

@@ -16,7 +16,10 @@
 
 #![cfg(feature = "mqtt")]
 
+mod loopback_mqtt;
+
 use futures::StreamExt;
+use loopback_mqtt::read_packet;
 use losant_device::mqtt::{
     ConnectionBuilder, ConnectionEvent, ConnectionStatus, DeviceConnection, DisconnectReason,
     EventStream, MqttError, Qos,
@@ -35,7 +38,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 
@@ -271,24 +274,6 @@ async fn refuse(mut socket: TcpStream, code: u8) {
         // Keep the socket until the client hangs up, so it reads the CONNACK.
         let _ = socket.read_to_end(&mut Vec::new()).await;
     }
-}
-
-/// Reads one whole MQTT packet: fixed header, remaining length, body.
-async fn read_packet(socket: &mut (impl AsyncRead + Unpin)) -> std::io::Result<Vec<u8>> {
-    let mut packet = vec![socket.read_u8().await?];
-    let mut length = 0usize;
-    for shift in [0, 7, 14, 21] {
-        let byte = socket.read_u8().await?;
-        packet.push(byte);
-        length |= usize::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            let start = packet.len();
-            packet.resize(start + length, 0);
-            socket.read_exact(&mut packet[start..]).await?;
-            return Ok(packet);
-        }
-    }
-    Err(std::io::Error::other("bad remaining length"))
 }
 
 // ---------------------------------------------------------------- scripted broker

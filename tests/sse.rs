@@ -5,25 +5,17 @@ mod common;
 #[path = "common/loopback.rs"]
 mod loopback;
 
+use common::client_at as client;
 use common::{APP, DEVICE, TOKEN};
 use futures::{Stream, StreamExt};
 use loopback::{event, keep_alive, serve, End, Reply};
 use losant_device::sse::{Event, StreamOptions};
 use losant_device::types::{DeviceCommand, DeviceState, StateValue};
-use losant_device::{Backoff, Client, DeviceHandle, Error, RetryPolicy};
+use losant_device::{Backoff, Client, DeviceHandle, Error};
 use std::time::Duration;
 
 /// A safety net so a broken stream fails the test instead of hanging it.
 const PATIENCE: Duration = Duration::from_secs(30);
-
-fn client(base_url: &str) -> Client {
-    Client::builder()
-        .base_url(base_url)
-        .token(TOKEN)
-        .retry_policy(RetryPolicy::disabled())
-        .build()
-        .expect("a valid test configuration")
-}
 
 fn device(client: &Client) -> DeviceHandle<'_> {
     client

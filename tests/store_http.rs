@@ -9,26 +9,18 @@ mod common;
 #[path = "common/loopback.rs"]
 mod loopback;
 
-use common::{APP, DEVICE, TOKEN};
+use common::client_at as client;
+use common::{APP, DEVICE};
 use futures::StreamExt;
 use loopback::{serve, Reply, Request, REFUSED};
 use losant_device::store::{Store, StoreError, StoreEvent, StoreOptions};
 use losant_device::types::DeviceState;
-use losant_device::{Client, Error, RetryPolicy};
+use losant_device::Error;
 use serde_json::json;
 use std::time::Duration;
 
 /// Only a guard against hangs (delivery retries wait about a second).
 const PATIENCE: Duration = Duration::from_secs(30);
-
-fn client(base_url: &str) -> Client {
-    Client::builder()
-        .base_url(base_url)
-        .token(TOKEN)
-        .retry_policy(RetryPolicy::disabled())
-        .build()
-        .expect("a valid test configuration")
-}
 
 fn ok() -> Reply {
     Reply::json(200, json!({ "success": true }))

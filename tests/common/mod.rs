@@ -13,8 +13,13 @@ pub const RECIPE: &str = "575ecec57ae143cd83dc4a9f";
 
 /// A client for `server` with the test token and retries off.
 pub fn client(server: &MockServer) -> Client {
+    client_at(&server.base_url())
+}
+
+/// A client for the server at `base_url` with the test token and retries off.
+pub fn client_at(base_url: &str) -> Client {
     Client::builder()
-        .base_url(server.base_url())
+        .base_url(base_url)
         .token(TOKEN)
         .retry_policy(RetryPolicy::disabled())
         .build()

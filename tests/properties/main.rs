@@ -22,13 +22,13 @@ mod ids;
 mod query_encoding;
 mod times;
 
+use common::client_at as client;
 use common::{APP, DEVICE};
 use loopback::{serve, Loopback, Reply};
 use losant_device::query::DeviceQuery;
 use losant_device::types::{self, DeviceClass, DeviceClassFilter, DeviceTagFilter, TimeFormat};
 use losant_device::{
-    ApplicationId, AttributeName, Client, DeviceId, DeviceRecipeId, Error, ObjectId, RetryPolicy,
-    TagKey,
+    ApplicationId, AttributeName, DeviceId, DeviceRecipeId, Error, ObjectId, TagKey,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -52,15 +52,6 @@ fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .expect("a tokio runtime")
-}
-
-fn client(base_url: &str) -> Client {
-    Client::builder()
-        .base_url(base_url)
-        .token(common::TOKEN)
-        .retry_policy(RetryPolicy::disabled())
-        .build()
-        .expect("a valid test configuration")
 }
 
 /// The raw query string of the latest request the server read.

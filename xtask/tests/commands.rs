@@ -65,7 +65,10 @@ fn codegen_writes_what_build_rs_generates() {
     let formatted = |code: &str| prettyplease::unparse(&syn::parse_file(code).unwrap());
     assert!(text.contains(&formatted(&generated.client)));
     assert!(text.contains(&formatted(&generated.operations)));
-    assert!(!generated.client.contains("\n    pub fn"), "build.rs output is not formatted");
+    assert!(
+        !generated.client.contains("\n    pub fn"),
+        "build.rs output is not formatted"
+    );
     assert!(text.contains("pub fn get_device_attribute(&self)"));
     let _ = std::fs::remove_dir_all(dir);
 }
