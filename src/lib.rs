@@ -10,6 +10,8 @@ pub mod config;
 pub mod error;
 pub mod handles;
 pub mod ids;
+#[cfg(any(feature = "mqtt", feature = "store"))]
+mod lossy;
 #[cfg(feature = "mock")]
 pub mod mock;
 #[cfg(feature = "mqtt")]

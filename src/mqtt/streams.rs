@@ -6,6 +6,7 @@
 //! slowly loses its oldest items instead, logged and counted.
 
 use super::ConnectionEvent;
+use crate::lossy::lossy_stream;
 use crate::types::DeviceCommand;
 use futures::stream::{BoxStream, Stream, StreamExt};
 use std::fmt;
@@ -119,32 +120,4 @@ impl fmt::Debug for EventStream {
             .field("dropped", &self.dropped())
             .finish_non_exhaustive()
     }
-}
-
-/// Items from `receiver` until its sender (the task) is gone; skips what
-/// was overwritten, counting it in `dropped`.
-fn lossy_stream<T: Clone + Send + 'static>(
-    receiver: broadcast::Receiver<T>,
-    what: &'static str,
-    dropped: Arc<AtomicU64>,
-) -> BoxStream<'static, T> {
-    futures::stream::unfold(receiver, move |mut receiver| {
-        let dropped = dropped.clone();
-        async move {
-            loop {
-                match receiver.recv().await {
-                    Ok(item) => return Some((item, receiver)),
-                    Err(broadcast::error::RecvError::Lagged(skipped)) => {
-                        dropped.fetch_add(skipped, Ordering::Relaxed);
-                        tracing::warn!(
-                            skipped,
-                            "a stream of {what} was not read fast enough; dropped the oldest"
-                        );
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return None,
-                }
-            }
-        }
-    })
-    .boxed()
 }

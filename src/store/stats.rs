@@ -125,7 +125,7 @@ impl StoreEventStream {
     pub(super) fn new(receiver: broadcast::Receiver<StoreEvent>) -> Self {
         let dropped = Arc::new(AtomicU64::new(0));
         Self {
-            inner: lossy(receiver, dropped.clone()),
+            inner: crate::lossy::lossy_stream(receiver, "store events", dropped.clone()),
             dropped,
         }
     }
@@ -134,30 +134,6 @@ impl StoreEventStream {
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
-}
-
-/// Events until the store's thread ends; skips what was overwritten,
-/// counting it in `dropped`.
-fn lossy(
-    receiver: broadcast::Receiver<StoreEvent>,
-    dropped: Arc<AtomicU64>,
-) -> BoxStream<'static, StoreEvent> {
-    futures::stream::unfold(receiver, move |mut receiver| {
-        let dropped = dropped.clone();
-        async move {
-            loop {
-                match receiver.recv().await {
-                    Ok(event) => return Some((event, receiver)),
-                    Err(broadcast::error::RecvError::Lagged(skipped)) => {
-                        dropped.fetch_add(skipped, Ordering::Relaxed);
-                        tracing::warn!(skipped, "store events were not read fast enough");
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return None,
-                }
-            }
-        }
-    })
-    .boxed()
 }
 
 impl Stream for StoreEventStream {
