@@ -1,18 +1,21 @@
 //! Decodes generated structs straight from the map, unknown fields included.
 //!
 //! Every generated struct keeps unknown fields in a flattened `extra` map
-//! (adaptation 6 of [`super::adapt`]). With `#[serde(flatten)]`, serde's
+//! (adaptation 6 of [`super::adapt`]), which typify types as a
+//! `serde_json::Map`; it becomes the crate's `UnknownFields`, which keeps each
+//! value as raw JSON text (one allocation instead of a tree of `Value`s). With `#[serde(flatten)]`, serde's
 //! derive first buffers each unknown entry as untyped content and then
 //! decodes the map again from that buffer, on every struct of every device
 //! of every page. The `Deserialize` written here reads the map once: known
 //! keys are matched without allocating and decoded in place, unknown ones
-//! go straight into `extra` as JSON values. Missing required fields and
+//! go straight into `extra` as raw JSON. Missing required fields and
 //! wrong types fail as with the derive (duplicate keys keep the last value).
 
 use super::types_module::{derives, remove_derives, types_module};
 use super::{CodegenError, Result};
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, ToTokens};
+use syn::visit_mut::VisitMut;
 use syn::{Fields, Item, ItemStruct, Type};
 
 /// One field of a struct, as the decoder needs it.
@@ -29,6 +32,9 @@ pub fn decode_in_place(file: &mut syn::File) -> Result<()> {
     let Some((_, items)) = types_module(file) else {
         return Err(CodegenError("generated code has no `types` module".into()));
     };
+    for item in items.iter_mut() {
+        UnknownFieldsType.visit_item_mut(item);
+    }
     let mut impls = Vec::new();
     for item in items.iter_mut() {
         let Item::Struct(item) = item else { continue };
@@ -40,6 +46,22 @@ pub fn decode_in_place(file: &mut syn::File) -> Result<()> {
         .map_err(|e| CodegenError(format!("struct decoders do not parse: {e}")))?;
     items.extend(parsed.items);
     Ok(())
+}
+
+/// Turns typify's type of the flattened map (in the structs and their
+/// builders) into `crate::UnknownFields`. Nothing else in the Device API is
+/// a map of arbitrary JSON values.
+struct UnknownFieldsType;
+
+impl VisitMut for UnknownFieldsType {
+    fn visit_type_mut(&mut self, ty: &mut Type) {
+        let text = ty.to_token_stream().to_string().replace(' ', "");
+        if text == "::serde_json::Map<::std::string::String,::serde_json::Value>" {
+            *ty = syn::parse_quote!(crate::UnknownFields);
+        } else {
+            syn::visit_mut::visit_type_mut(self, ty);
+        }
+    }
 }
 
 fn rewrite(item: &mut ItemStruct) -> Result<Option<TokenStream>> {
@@ -144,7 +166,7 @@ fn decoder(
                             match key {
                                 #(Key::#variants => #slots = ::std::option::Option::Some(map.next_value()?),)*
                                 Key::Unknown(key) => {
-                                    #extra.insert(key, map.next_value::<::serde_json::Value>()?);
+                                    #extra.insert_raw(key, map.next_value::<::std::boxed::Box<::serde_json::value::RawValue>>()?);
                                 }
                             }
                         }

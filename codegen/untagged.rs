@@ -8,8 +8,9 @@
 //! enum differ in their JSON kind (array, object, string, integer, number,
 //! boolean), the derived `Deserialize` is replaced by one that dispatches on
 //! the token and decodes the chosen variant in place, so errors keep their
-//! full path. Enums whose variants share a kind (two object shapes) keep the
-//! derived, buffering decoder.
+//! full path. Enums whose variants share a kind (two object shapes) buffer
+//! the value as raw JSON and try each variant on it: serde's own buffer
+//! cannot hold the raw JSON that `UnknownFields` keeps.
 
 use super::types_module::{derives, is_untagged, remove_derives, types_module};
 use super::{CodegenError, Result};
@@ -55,11 +56,15 @@ pub fn dispatch_on_first_token(file: &mut syn::File, open_enums: &[String]) -> R
         if !is_untagged(&item.attrs) || !derives(&item.attrs, "Deserialize") {
             continue;
         }
-        let Some(variants) = variant_kinds(item, &kinds) else {
-            continue;
+        let decoder = match variant_kinds(item, &kinds) {
+            Some(variants) => deserialize_impl(&item.ident, &variants),
+            None => match newtype_variants(item) {
+                Some(variants) => try_each_impl(&item.ident, &variants),
+                None => continue,
+            },
         };
         remove_derives(&mut item.attrs, &["Deserialize"]);
-        impls.push(deserialize_impl(&item.ident, &variants));
+        impls.push(decoder);
     }
     let parsed: syn::File = syn::parse2(quote! { #(#impls)* })
         .map_err(|e| CodegenError(format!("first-token decoders do not parse: {e}")))?;
@@ -118,6 +123,36 @@ fn variant_kinds(
         variants.push((variant.ident.clone(), kind));
     }
     (!variants.is_empty()).then_some(variants)
+}
+
+/// The variants, when they are all one-field tuple variants.
+fn newtype_variants(item: &ItemEnum) -> Option<Vec<syn::Ident>> {
+    item.variants
+        .iter()
+        .map(|variant| match &variant.fields {
+            Fields::Unnamed(fields) if fields.unnamed.len() == 1 => Some(variant.ident.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Tries the variants in order on the value kept as raw JSON, as serde's
+/// untagged derive does on its own buffer.
+fn try_each_impl(name: &syn::Ident, variants: &[syn::Ident]) -> TokenStream {
+    let message = format!("data did not match any variant of untagged enum {name}");
+    quote! {
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let raw = <::std::boxed::Box<::serde_json::value::RawValue> as ::serde::Deserialize>::deserialize(deserializer)?;
+                #(
+                    if let ::std::result::Result::Ok(value) = ::serde_json::from_str(raw.get()) {
+                        return ::std::result::Result::Ok(#name::#variants(value));
+                    }
+                )*
+                ::std::result::Result::Err(<D::Error as ::serde::de::Error>::custom(#message))
+            }
+        }
+    }
 }
 
 fn kind_of(ty: &Type, kinds: &BTreeMap<String, Kind>) -> Option<Kind> {

@@ -29,6 +29,7 @@ mod timestamp;
 pub mod tls;
 pub mod token;
 mod transport;
+mod unknown_fields;
 mod wire;
 
 pub use backoff::Backoff;
@@ -42,6 +43,7 @@ pub use query::DeviceQuery;
 pub use retry::RetryPolicy;
 pub use state::DeviceStateOrStates;
 pub use timestamp::Timestamp;
+pub use unknown_fields::UnknownFields;
 pub use wire::Json;
 
 /// What secrets print as.

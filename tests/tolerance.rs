@@ -140,8 +140,10 @@ fn a_page_with_one_odd_device_decodes_whole_and_keeps_what_it_does_not_know() {
         .as_ref()
         .is_some_and(types::DeviceClass::is_unknown));
     assert_eq!(
-        odd.extra.get("orbit"),
-        Some(&serde_json::json!({"altitudeKm": 550}))
+        odd.extra
+            .decode::<serde_json::Value>("orbit")
+            .and_then(Result::ok),
+        Some(serde_json::json!({"altitudeKm": 550}))
     );
     match &odd.attributes {
         Some(types::DeviceAttributeList::Array(list)) => {

@@ -1,0 +1,248 @@
+//! The fields of an answer that this crate does not know yet.
+//!
+//! Every generated struct keeps them in its `extra` field, so that a value
+//! decoded from Losant and sent back (an updated device, say) loses nothing
+//! Losant added after this crate was built.
+//!
+//! They are kept as the raw JSON text of each value, in the order received:
+//! one allocation per unknown field, where a `serde_json::Map` of `Value`s
+//! costs a tree node of some 600 bytes per object at every level. Most
+//! callers never look at them; those who do parse the one they need.
+
+use serde::de::{DeserializeOwned, MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
+use std::fmt;
+
+/// Fields of a JSON object that the generated type has no field for, each
+/// with its value as raw JSON.
+///
+/// ```
+/// use losant_device::types;
+///
+/// let device: types::Device = serde_json::from_str(
+///     r#"{"name": "pump", "orbit": {"altitudeKm": 550}}"#,
+/// )?;
+/// let orbit: serde_json::Value = device.extra.decode("orbit").transpose()?.unwrap_or_default();
+/// assert_eq!(orbit["altitudeKm"], 550);
+/// assert_eq!(
+///     serde_json::to_string(&device)?,
+///     r#"{"name":"pump","orbit":{"altitudeKm": 550}}"#,
+/// );
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct UnknownFields(Vec<(String, Box<RawValue>)>);
+
+impl UnknownFields {
+    /// The raw JSON of the field `key`, if the object had it.
+    pub fn get(&self, key: &str) -> Option<&RawValue> {
+        self.0
+            .iter()
+            .find(|(name, _)| name == key)
+            .map(|(_, value)| value.as_ref())
+    }
+
+    /// The field `key` decoded as `T`: `None` when the object did not have
+    /// it, an error when it is not a `T`.
+    pub fn decode<T: DeserializeOwned>(&self, key: &str) -> Option<serde_json::Result<T>> {
+        self.get(key).map(|raw| serde_json::from_str(raw.get()))
+    }
+
+    /// Sets the field `key` to `value` encoded as JSON, replacing a field of
+    /// that name. Fails only when `value` cannot be encoded as JSON.
+    pub fn insert<T: Serialize + ?Sized>(
+        &mut self,
+        key: impl Into<String>,
+        value: &T,
+    ) -> serde_json::Result<()> {
+        let raw = serde_json::value::to_raw_value(value)?;
+        self.insert_raw(key.into(), raw);
+        Ok(())
+    }
+
+    /// Removes the field `key`, returning its raw JSON.
+    pub fn remove(&mut self, key: &str) -> Option<Box<RawValue>> {
+        let index = self.0.iter().position(|(name, _)| name == key)?;
+        Some(self.0.remove(index).1)
+    }
+
+    /// The fields, in the order they were received or inserted.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &RawValue)> {
+        self.0
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_ref()))
+    }
+
+    /// How many fields there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none (the usual case).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// A repeated key keeps its last value, as JSON decoders usually do.
+    /// The generated decoders add fields through this.
+    pub(crate) fn insert_raw(&mut self, key: String, value: Box<RawValue>) {
+        match self.0.iter_mut().find(|(name, _)| *name == key) {
+            Some((_, old)) => *old = value,
+            None => self.0.push((key, value)),
+        }
+    }
+}
+
+impl fmt::Debug for UnknownFields {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.0.iter().map(|(name, value)| (name, Json(value.get()))))
+            .finish()
+    }
+}
+
+/// Prints JSON text as it is, not as a quoted Rust string.
+struct Json<'a>(&'a str);
+
+impl fmt::Debug for Json<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// Equal when the same fields hold the same JSON values, whatever their
+/// order and spacing.
+impl PartialEq for UnknownFields {
+    fn eq(&self, other: &Self) -> bool {
+        if self.len() != other.len() {
+            return false;
+        }
+        self.iter().all(|(key, value)| {
+            other.get(key).is_some_and(|theirs| {
+                value.get() == theirs.get() || parsed(value) == parsed(theirs)
+            })
+        })
+    }
+}
+
+fn parsed(raw: &RawValue) -> Option<serde_json::Value> {
+    serde_json::from_str(raw.get()).ok()
+}
+
+impl Serialize for UnknownFields {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for UnknownFields {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = UnknownFields;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UnknownFields, A::Error> {
+                let mut fields = UnknownFields::default();
+                while let Some((key, value)) = map.next_entry::<String, Box<RawValue>>()? {
+                    fields.insert_raw(key, value);
+                }
+                Ok(fields)
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
+/// For building a value with unknown fields from a JSON object.
+impl TryFrom<serde_json::Map<String, serde_json::Value>> for UnknownFields {
+    type Error = serde_json::Error;
+
+    fn try_from(object: serde_json::Map<String, serde_json::Value>) -> serde_json::Result<Self> {
+        let mut fields = UnknownFields::default();
+        for (key, value) in object {
+            fields.insert(key, &value)?;
+        }
+        Ok(fields)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn decoded(text: &str) -> UnknownFields {
+        serde_json::from_str(text).expect("an object")
+    }
+
+    #[test]
+    fn keeps_the_raw_text_and_the_order() {
+        let fields = decoded(r#"{"b": [1, 2],"a":{"x" :null}}"#);
+        assert_eq!(
+            fields.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            ["b", "a"]
+        );
+        assert_eq!(fields.get("a").map(RawValue::get), Some(r#"{"x" :null}"#));
+        assert_eq!(
+            serde_json::to_string(&fields).expect("encodes"),
+            r#"{"b":[1, 2],"a":{"x" :null}}"#
+        );
+    }
+
+    #[test]
+    fn a_repeated_key_keeps_its_last_value() {
+        let fields = decoded(r#"{"a": 1, "b": 2, "a": 3}"#);
+        assert_eq!(fields.len(), 2);
+        assert_eq!(fields.decode::<i64>("a").and_then(Result::ok), Some(3));
+    }
+
+    #[test]
+    fn equal_whatever_the_order_and_spacing() {
+        assert_eq!(
+            decoded(r#"{"a": {"x": 1}, "b": 2}"#),
+            decoded(r#"{"b":2,"a":{"x":1}}"#)
+        );
+        assert_ne!(decoded(r#"{"a": 1}"#), decoded(r#"{"a": 2}"#));
+        assert_ne!(decoded(r#"{"a": 1}"#), decoded(r#"{"a": 1, "b": 1}"#));
+    }
+
+    #[test]
+    fn insert_replaces_and_remove_takes() {
+        let mut fields = UnknownFields::default();
+        fields.insert("a", &json!({"x": 1})).expect("encodes");
+        fields.insert("a", "two").expect("encodes");
+        assert_eq!(
+            fields.decode::<String>("a").and_then(Result::ok).as_deref(),
+            Some("two")
+        );
+        assert_eq!(
+            fields
+                .remove("a")
+                .map(|raw| raw.get().to_owned())
+                .as_deref(),
+            Some("\"two\"")
+        );
+        assert!(fields.is_empty());
+        assert!(fields.decode::<String>("a").is_none());
+    }
+
+    #[test]
+    fn debug_shows_the_json() {
+        let fields = decoded(r#"{"a": {"x": "y"}}"#);
+        assert_eq!(format!("{fields:?}"), r#"{"a": {"x": "y"}}"#);
+    }
+
+    #[test]
+    fn a_wrong_type_is_an_error_not_a_none() {
+        let fields = decoded(r#"{"a": "text"}"#);
+        assert!(matches!(fields.decode::<i64>("a"), Some(Err(_))));
+    }
+}
