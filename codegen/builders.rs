@@ -9,11 +9,12 @@
 //!   records the Losant wire name (`deviceId`, `perPage`), the reason and
 //!   the rejected value, straight from the conversion's own error;
 //! - progenitor's `send()` becomes the crate-private `send_raw()`, which
-//!   decodes answers with `crate::transport::decode_answer`;
+//!   returns a JSON answer undecoded (`crate::transport::send` reads and
+//!   decodes it; see there why);
 //! - a new `send()` first runs `check()`: every rejected argument, and every
 //!   numeric bound the spec gives a parameter (`perPage` 1 to 1000), fails
 //!   before any I/O; it then calls `send_raw()` and turns its outcome into
-//!   the answer or a [`crate::Error`] (`crate::error::finish`);
+//!   the answer or a [`crate::Error`] (`crate::transport::send`);
 //! - every builder implements `IntoFuture` through `send()`.
 //!
 //! Event-stream builders get `check()` only; `crate::sse` gives them a
@@ -138,7 +139,12 @@ fn rewrite_impl(block: &mut syn::ItemImpl, facts: &Arguments) -> Result<Option<T
                 function.vis = syn::parse_quote!(pub(crate));
                 Conversions { wire: "body" }.visit_block_mut(&mut function.block);
                 RawErrors.visit_block_mut(&mut function.block);
-                FastDecode.visit_block_mut(&mut function.block);
+                if matches!(answer, Some(Some(_))) {
+                    function.sig.output = syn::parse_quote! {
+                        -> Result<::reqwest::Response, Error<()>>
+                    };
+                    Undecoded.visit_block_mut(&mut function.block);
+                }
             }
             "body_map" => {}
             setter => {
@@ -225,21 +231,25 @@ impl VisitMut for RawErrors {
     }
 }
 
-/// `ResponseValue::from_response(response)` becomes the crate's faster
-/// `crate::transport::decode_answer(response)`.
-struct FastDecode;
+/// `ResponseValue::from_response(response).await` becomes `Ok(response)`:
+/// the answer is decoded by `crate::transport::send`.
+struct Undecoded;
 
-impl VisitMut for FastDecode {
-    fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
-        visit_mut::visit_expr_call_mut(self, call);
+impl VisitMut for Undecoded {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        visit_mut::visit_expr_mut(self, expr);
+        let Expr::Await(awaited) = expr else { return };
+        let Expr::Call(call) = awaited.base.as_ref() else {
+            return;
+        };
         let is_from_response = matches!(
             call.func.as_ref(),
             Expr::Path(p) if p.path.segments.len() == 2
                 && p.path.segments[0].ident == "ResponseValue"
                 && p.path.segments[1].ident == "from_response"
         );
-        if is_from_response {
-            call.func = syn::parse_quote!(crate::transport::decode_answer);
+        if let (true, Some(response)) = (is_from_response, call.args.first()) {
+            *expr = syn::parse_quote!(Ok(#response));
         }
     }
 }
@@ -336,7 +346,7 @@ fn new_methods(
             pub async fn send(self) -> ::std::result::Result<#answer, crate::Error> {
                 self.check()?;
                 let client = self.client;
-                crate::transport::send(#operation, client, self.send_raw()).await
+                crate::transport::send(#operation, client, ::std::boxed::Box::pin(self.send_raw())).await
             }
 
             #check

@@ -4,7 +4,6 @@ use super::{Error, Secrets};
 use crate::transport::BodyTooLarge;
 use crate::types;
 use bytes::{Bytes, BytesMut};
-use progenitor_client::ResponseValue;
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
@@ -26,28 +25,25 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     text.trim_end_matches('\u{FFFD}').to_string()
 }
 
-/// Turns what a generated `send_raw()` returned into the answer or an
-/// [`Error`], with every text redacted of `secrets`.
-pub(crate) async fn finish<T: DeserializeOwned>(
+/// The body of the answer a generated `send_raw()` got, or an [`Error`]
+/// with every text redacted of `secrets`.
+pub(crate) async fn finish(
     operation: &str,
     secrets: &Secrets,
-    result: Result<ResponseValue<T>, progenitor_client::Error<()>>,
-) -> Result<T, Error> {
-    match result {
-        Ok(value) => Ok(value.into_inner()),
-        Err(progenitor_client::Error::InvalidResponsePayload(body, error)) => {
-            Err(locate::<T>(operation, secrets, &body, error))
-        }
+    result: Result<reqwest::Response, progenitor_client::Error<()>>,
+) -> Result<Bytes, Error> {
+    let response = match result {
+        Ok(response) => response,
         // A success status the spec does not list (e.g. 200 where 201 is
         // documented) still carries the answer.
         Err(progenitor_client::Error::UnexpectedResponse(response))
             if response.status().is_success() =>
         {
-            let body = response.bytes().await.map_err(Error::from_transport)?;
-            decode(operation, secrets, &body)
+            response
         }
-        Err(other) => Err(from_raw(operation, secrets, other).await),
-    }
+        Err(other) => return Err(from_raw(operation, secrets, other).await),
+    };
+    response.bytes().await.map_err(Error::from_transport)
 }
 
 /// Decodes JSON: the body is checked to be UTF-8 once and then decoded as
@@ -80,15 +76,25 @@ fn locate<T: DeserializeOwned>(
     body: &[u8],
     first: serde_json::Error,
 ) -> Error {
-    let tracked = std::str::from_utf8(body).ok().map(|text| {
+    let tracked = std::str::from_utf8(body).ok().and_then(|text| {
         let mut deserializer = serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize::<_, T>(&mut deserializer).map(drop)
+        serde_path_to_error::deserialize::<_, T>(&mut deserializer).err()
     });
-    let (path, error) = match tracked {
-        Some(Err(located)) => (located.path().to_string(), located.into_inner()),
-        // Not UTF-8, or decoding succeeded this time (trailing data).
-        _ => (".".to_string(), first),
-    };
+    let located = tracked.map(|located| (located.path().to_string(), located.into_inner()));
+    describe(operation, secrets, body, first, located)
+}
+
+/// The decode error for `body`; `located` is the path and error of the
+/// tracked second decode, when it failed too.
+fn describe(
+    operation: &str,
+    secrets: &Secrets,
+    body: &[u8],
+    first: serde_json::Error,
+    located: Option<(String, serde_json::Error)>,
+) -> Error {
+    // Not UTF-8, or decoding succeeded this time (trailing data): no path.
+    let (path, error) = located.unwrap_or_else(|| (".".to_string(), first));
     let secret = SECRET_ANSWERS.contains(&operation);
     let (message, excerpt) = if secret {
         // serde quotes the offending value, which may be the token.
