@@ -139,6 +139,7 @@ fn rewrite_impl(block: &mut syn::ItemImpl, facts: &Arguments) -> Result<Option<T
                 function.vis = syn::parse_quote!(pub(crate));
                 Conversions { wire: "body" }.visit_block_mut(&mut function.block);
                 RawErrors.visit_block_mut(&mut function.block);
+                NoApiVersionHeader.visit_block_mut(&mut function.block);
                 if matches!(answer, Some(Some(_))) {
                     function.sig.output = syn::parse_quote! {
                         -> Result<::reqwest::Response, Error<()>>
@@ -227,6 +228,43 @@ impl VisitMut for RawErrors {
         );
         if is_invalid_request {
             call.args = syn::parse_quote!(|rejected| Error::InvalidRequest(rejected.to_string()));
+        }
+    }
+}
+
+/// progenitor sends its own `api-version` header, which Losant's clients
+/// do not: its `append` goes, and the header map starts empty (no
+/// allocation for the many operations that have no header parameter).
+struct NoApiVersionHeader;
+
+impl VisitMut for NoApiVersionHeader {
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        block.stmts.retain(|stmt| {
+            let text = quote::ToTokens::to_token_stream(stmt).to_string();
+            !(text.starts_with("header_map . append") && text.contains("\"api-version\""))
+        });
+        for stmt in block.stmts.iter_mut() {
+            if let syn::Stmt::Local(local) = stmt {
+                let text = quote::ToTokens::to_token_stream(&local.pat).to_string();
+                if text == "mut header_map" {
+                    // Only operations with header parameters still add to it.
+                    local.attrs.push(syn::parse_quote!(#[allow(unused_mut)]));
+                }
+            }
+        }
+        visit_mut::visit_block_mut(self, block);
+    }
+
+    fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+        visit_mut::visit_expr_call_mut(self, call);
+        let is_with_capacity = matches!(
+            call.func.as_ref(),
+            Expr::Path(p) if p.path.segments.len() >= 2
+                && p.path.segments[p.path.segments.len() - 2].ident == "HeaderMap"
+                && p.path.segments[p.path.segments.len() - 1].ident == "with_capacity"
+        );
+        if is_with_capacity {
+            *call = syn::parse_quote!(::reqwest::header::HeaderMap::new());
         }
     }
 }

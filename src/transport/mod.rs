@@ -43,8 +43,6 @@ pub(crate) struct Transport {
 const ACCEPT_VERSION_VALUE: HeaderValue = HeaderValue::from_static(crate::wire::ACCEPT_VERSION);
 const ACCEPT_VERSION: HeaderName = HeaderName::from_static("accept-version");
 const LOSANT_DOMAIN: HeaderName = HeaderName::from_static("losantdomain");
-/// progenitor adds this header; Losant's clients do not send it.
-const PROGENITOR_API_VERSION: &str = "api-version";
 
 impl fmt::Debug for Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -121,7 +119,6 @@ impl ClientHooks<Transport> for Client {
         let transport = self.inner();
         let method = request.method().clone();
         let headers = request.headers_mut();
-        headers.remove(PROGENITOR_API_VERSION);
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(ACCEPT_VERSION, ACCEPT_VERSION_VALUE);
         if let Some(authorization) = transport.auth.header().filter(|_| !wire.anonymous) {
