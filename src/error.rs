@@ -11,7 +11,9 @@ mod answer;
 mod redact;
 mod rejected;
 
-pub(crate) use answer::{decode, decode_json, finish, from_raw};
+#[cfg(feature = "mqtt")]
+pub(crate) use answer::decode_json;
+pub(crate) use answer::{decode, finish, from_raw};
 pub(crate) use redact::Secrets;
 pub(crate) use rejected::{check_range, Rejected};
 
