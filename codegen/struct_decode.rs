@@ -2,14 +2,17 @@
 //!
 //! Every generated struct keeps unknown fields in a flattened `extra` map
 //! (adaptation 6 of [`super::adapt`]), which typify types as a
-//! `serde_json::Map`; it becomes the crate's `UnknownFields`, which keeps each
-//! value as raw JSON text (one allocation instead of a tree of `Value`s). With `#[serde(flatten)]`, serde's
-//! derive first buffers each unknown entry as untyped content and then
-//! decodes the map again from that buffer, on every struct of every device
-//! of every page. The `Deserialize` written here reads the map once: known
-//! keys are matched without allocating and decoded in place, unknown ones
-//! go straight into `extra` as raw JSON. Missing required fields and
-//! wrong types fail as with the derive (duplicate keys keep the last value).
+//! `serde_json::Map`. Here it becomes the crate's `UnknownFields`, which
+//! keeps each value as raw JSON text: one allocation instead of a tree of
+//! `Value`s.
+//!
+//! With `#[serde(flatten)]`, serde's derive first buffers each unknown entry
+//! as untyped content and then decodes the map again from that buffer, on
+//! every struct of every device of every page. The `Deserialize` written
+//! here reads the map once: known keys are matched without allocating and
+//! decoded in place, unknown ones go straight into `extra` as raw JSON.
+//! Missing required fields and wrong types fail as with the derive
+//! (duplicate keys keep the last value).
 
 use super::types_module::{derives, remove_derives, types_module};
 use super::{CodegenError, Result};

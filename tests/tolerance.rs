@@ -179,7 +179,9 @@ fn state_values_take_any_json_and_keep_it() {
 
 #[test]
 fn a_decode_error_inside_a_list_or_object_shape_names_the_field() {
-    let page = r#"{"items": [{"name": "x", "attributes": [{"name": "fix", "dataType": 5}]}]}"#;
+    // The unknown fields before the failure are kept as raw JSON by the
+    // tracked decode too.
+    let page = r#"{"items": [{"name": "x", "orbit": {"km": [1]}, "attributes": [{"later": true, "name": "fix", "dataType": 5}]}]}"#;
     let mut deserializer = serde_json::Deserializer::from_str(page);
     let error = serde_path_to_error::deserialize::<_, types::Devices>(&mut deserializer)
         .expect_err("a number is not a data type");
