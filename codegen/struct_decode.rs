@@ -12,7 +12,7 @@
 //! here reads the map once: known keys are matched without allocating and
 //! decoded in place, unknown ones go straight into `extra` as raw JSON.
 //! Missing required fields and wrong types fail as with the derive
-//! (duplicate keys keep the last value).
+//! (a duplicate known key keeps its last value).
 
 use super::types_module::{derives, remove_derives, types_module};
 use super::{CodegenError, Result};
@@ -169,7 +169,7 @@ fn decoder(
                             match key {
                                 #(Key::#variants => #slots = ::std::option::Option::Some(map.next_value()?),)*
                                 Key::Unknown(key) => {
-                                    #extra.insert_raw(key, map.next_value::<::std::boxed::Box<::serde_json::value::RawValue>>()?);
+                                    #extra.push_raw(key, map.next_value::<::std::boxed::Box<::serde_json::value::RawValue>>()?);
                                 }
                             }
                         }

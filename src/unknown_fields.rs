@@ -8,6 +8,10 @@
 //! one allocation per unknown field, where a `serde_json::Map` of `Value`s
 //! costs a tree node of some 600 bytes per object at every level. Most
 //! callers never look at them; those who do parse the one they need.
+//!
+//! Decoding only appends, so an object with a great many unknown keys costs
+//! linear time. A repeated key is kept as it came (and so re-encoded);
+//! lookups see its last value, as JSON decoders usually do.
 
 use serde::de::{DeserializeOwned, MapAccess, Visitor};
 use serde::ser::SerializeMap;
@@ -36,10 +40,12 @@ use std::fmt;
 pub struct UnknownFields(Vec<(String, Box<RawValue>)>);
 
 impl UnknownFields {
-    /// The raw JSON of the field `key`, if the object had it.
+    /// The raw JSON of the field `key` (its last value if it is repeated),
+    /// if the object had it.
     pub fn get(&self, key: &str) -> Option<&RawValue> {
         self.0
             .iter()
+            .rev()
             .find(|(name, _)| name == key)
             .map(|(_, value)| value.as_ref())
     }
@@ -50,32 +56,42 @@ impl UnknownFields {
         self.get(key).map(|raw| serde_json::from_str(raw.get()))
     }
 
-    /// Sets the field `key` to `value` encoded as JSON, replacing a field of
-    /// that name. Fails only when `value` cannot be encoded as JSON.
+    /// Sets the field `key` to `value` encoded as JSON, replacing every
+    /// field of that name. Fails only when `value` cannot be encoded as JSON.
     pub fn insert<T: Serialize + ?Sized>(
         &mut self,
         key: impl Into<String>,
         value: &T,
     ) -> serde_json::Result<()> {
         let raw = serde_json::value::to_raw_value(value)?;
-        self.insert_raw(key.into(), raw);
+        let key = key.into();
+        self.remove(&key);
+        self.0.push((key, raw));
         Ok(())
     }
 
-    /// Removes the field `key`, returning its raw JSON.
+    /// Removes every field named `key`, returning its (last) raw JSON.
     pub fn remove(&mut self, key: &str) -> Option<Box<RawValue>> {
-        let index = self.0.iter().position(|(name, _)| name == key)?;
-        Some(self.0.remove(index).1)
+        let mut removed = None;
+        self.0.retain_mut(|(name, value)| {
+            if name != key {
+                return true;
+            }
+            removed = Some(std::mem::replace(value, RawValue::NULL.to_owned()));
+            false
+        });
+        removed
     }
 
-    /// The fields, in the order they were received or inserted.
+    /// The fields, in the order they were received or inserted; a repeated
+    /// key as often as it came.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &RawValue)> {
         self.0
             .iter()
             .map(|(name, value)| (name.as_str(), value.as_ref()))
     }
 
-    /// How many fields there are.
+    /// How many fields there are, a repeated key counted each time.
     pub fn len(&self) -> usize {
         self.0.len()
     }
@@ -85,13 +101,15 @@ impl UnknownFields {
         self.0.is_empty()
     }
 
-    /// A repeated key keeps its last value, as JSON decoders usually do.
-    /// The generated decoders add fields through this.
-    pub(crate) fn insert_raw(&mut self, key: String, value: Box<RawValue>) {
-        match self.0.iter_mut().find(|(name, _)| *name == key) {
-            Some((_, old)) => *old = value,
-            None => self.0.push((key, value)),
-        }
+    /// Appends a decoded field; the generated decoders add fields through
+    /// this.
+    pub(crate) fn push_raw(&mut self, key: String, value: Box<RawValue>) {
+        self.0.push((key, value));
+    }
+
+    /// Each key with its last value.
+    fn last_values(&self) -> std::collections::BTreeMap<&str, &RawValue> {
+        self.iter().collect()
     }
 }
 
@@ -112,18 +130,22 @@ impl fmt::Debug for Json<'_> {
     }
 }
 
-/// Equal when the same fields hold the same JSON values, whatever their
-/// order and spacing.
+/// Equal when the same keys hold the same JSON values (their last ones),
+/// whatever their order and spacing.
 impl PartialEq for UnknownFields {
     fn eq(&self, other: &Self) -> bool {
-        if self.len() != other.len() {
-            return false;
+        let same_text = self.0.len() == other.0.len()
+            && (self.0.iter().zip(&other.0)).all(|((a, x), (b, y))| a == b && x.get() == y.get());
+        if same_text {
+            return true;
         }
-        self.iter().all(|(key, value)| {
-            other.get(key).is_some_and(|theirs| {
-                value.get() == theirs.get() || parsed(value) == parsed(theirs)
+        let (mine, theirs) = (self.last_values(), other.last_values());
+        mine.len() == theirs.len()
+            && mine.iter().all(|(key, value)| {
+                theirs.get(key).is_some_and(|their| {
+                    value.get() == their.get() || parsed(value) == parsed(their)
+                })
             })
-        })
     }
 }
 
@@ -152,7 +174,7 @@ impl<'de> Deserialize<'de> for UnknownFields {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UnknownFields, A::Error> {
                 let mut fields = UnknownFields::default();
                 while let Some((key, value)) = map.next_entry::<String, Box<RawValue>>()? {
-                    fields.insert_raw(key, value);
+                    fields.push_raw(key, value);
                 }
                 Ok(fields)
             }
@@ -198,10 +220,23 @@ mod tests {
     }
 
     #[test]
-    fn a_repeated_key_keeps_its_last_value() {
-        let fields = decoded(r#"{"a": 1, "b": 2, "a": 3}"#);
-        assert_eq!(fields.len(), 2);
+    fn a_repeated_key_is_read_as_its_last_value_and_kept_as_it_came() {
+        let mut fields = decoded(r#"{"a": 1, "b": 2, "a": 3}"#);
+        assert_eq!(fields.len(), 3);
         assert_eq!(fields.decode::<i64>("a").and_then(Result::ok), Some(3));
+        assert_eq!(
+            serde_json::to_string(&fields).expect("encodes"),
+            r#"{"a":1,"b":2,"a":3}"#
+        );
+        assert_eq!(fields, decoded(r#"{"b": 2, "a": 3}"#));
+        assert_eq!(
+            fields
+                .remove("a")
+                .map(|raw| raw.get().to_owned())
+                .as_deref(),
+            Some("3")
+        );
+        assert_eq!(fields.len(), 1);
     }
 
     #[test]
