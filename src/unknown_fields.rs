@@ -22,6 +22,11 @@ use std::fmt;
 /// Fields of a JSON object that the generated type has no field for, each
 /// with its value as raw JSON.
 ///
+/// They encode back through `serde_json` (text or `Value`) exactly as they
+/// came. Other serde formats see each value as `serde_json`'s raw-value
+/// wrapper, not as a native value: to store a type in another format with
+/// its unknown fields, go through `serde_json::Value` first.
+///
 /// ```
 /// use losant_device::types;
 ///
