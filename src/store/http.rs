@@ -160,7 +160,7 @@ impl Delivery {
                 Err(StoreError::Closed { .. }) => return,
                 Err(error) => {
                     failures += 1;
-                    self.pause(&store, error.to_string(), failures).await;
+                    self.pause(&store, error.to_string(), failures, 0).await;
                     continue;
                 }
             };
@@ -204,11 +204,9 @@ impl Delivery {
                     message,
                     maybe_arrived,
                 } => {
-                    if maybe_arrived {
-                        let _ = store.count_resent(ids.len() as u64).await;
-                    }
                     failures += 1;
-                    self.pause(&store, message, failures).await;
+                    let resent = if maybe_arrived { ids.len() as u64 } else { 0 };
+                    self.pause(&store, message, failures, resent).await;
                     Ok(())
                 }
             };
@@ -255,10 +253,16 @@ impl Delivery {
         }
     }
 
-    async fn pause(&self, store: &Store, message: String, failures: u32) {
+    /// Announces a failed delivery, then counts the `resent` entries it
+    /// may have delivered anyway: in that order, so that listeners see the
+    /// failure before the count it causes.
+    async fn pause(&self, store: &Store, message: String, failures: u32, resent: u64) {
         let retry_in = BACKOFF.delay(failures);
         tracing::warn!(%message, ?retry_in, "delivering stored states failed; trying again later");
         store.announce(StoreEvent::DeliveryFailed { message, retry_in });
+        if resent > 0 {
+            let _ = store.count_resent(resent).await;
+        }
         tokio::time::sleep(retry_in).await;
     }
 }
