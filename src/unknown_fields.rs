@@ -77,15 +77,10 @@ impl UnknownFields {
 
     /// Removes every field named `key`, returning its (last) raw JSON.
     pub fn remove(&mut self, key: &str) -> Option<Box<RawValue>> {
-        let mut removed = None;
-        self.0.retain_mut(|(name, value)| {
-            if name != key {
-                return true;
-            }
-            removed = Some(std::mem::replace(value, RawValue::NULL.to_owned()));
-            false
-        });
-        removed
+        let last = self.0.iter().rposition(|(name, _)| name == key)?;
+        let (_, removed) = self.0.remove(last);
+        self.0.retain(|(name, _)| name != key);
+        Some(removed)
     }
 
     /// The fields, in the order they were received or inserted; a repeated
