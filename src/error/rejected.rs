@@ -2,14 +2,17 @@
 
 use super::Error;
 use std::any::Any;
+use std::borrow::Cow;
 use std::fmt;
 
 /// Why one argument of a request builder was rejected: the parameter as
 /// Losant names it, the reason and the value (see `codegen/builders.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Rejected {
-    parameter: String,
-    reason: String,
+    // Borrowed where they can be: every builder starts with its required
+    // arguments "missing", once per request.
+    parameter: Cow<'static, str>,
+    reason: Cow<'static, str>,
     value: Option<String>,
 }
 
@@ -17,8 +20,8 @@ impl Rejected {
     /// A required argument that was never set.
     pub(crate) fn missing(parameter: &'static str) -> Self {
         Self {
-            parameter: parameter.into(),
-            reason: "is required but was not set".into(),
+            parameter: Cow::Borrowed(parameter),
+            reason: Cow::Borrowed("is required but was not set"),
             value: None,
         }
     }
@@ -34,8 +37,8 @@ impl Rejected {
         let any = error as &dyn Any;
         if let Some(invalid) = any.downcast_ref::<crate::ids::InvalidId>() {
             return Self {
-                parameter: parameter.into(),
-                reason: format!("expected {}", invalid.expected),
+                parameter: Cow::Borrowed(parameter),
+                reason: Cow::Owned(format!("expected {}", invalid.expected)),
                 value: Some(invalid.value.clone()),
             };
         }
@@ -46,14 +49,14 @@ impl Rejected {
         }) = any.downcast_ref::<Error>()
         {
             return Self {
-                parameter: inner.clone(),
-                reason: reason.clone(),
+                parameter: Cow::Owned(inner.clone()),
+                reason: Cow::Owned(reason.clone()),
                 value: value.clone(),
             };
         }
         Self {
-            parameter: parameter.into(),
-            reason: error.to_string(),
+            parameter: Cow::Borrowed(parameter),
+            reason: Cow::Owned(error.to_string()),
             value: None,
         }
     }
@@ -68,8 +71,8 @@ impl fmt::Display for Rejected {
 impl From<Rejected> for Error {
     fn from(rejected: Rejected) -> Self {
         Error::InvalidInput {
-            parameter: rejected.parameter,
-            reason: rejected.reason,
+            parameter: rejected.parameter.into_owned(),
+            reason: rejected.reason.into_owned(),
             value: rejected.value,
         }
     }
