@@ -381,10 +381,19 @@ fn new_methods(
             /// Sends the request and decodes the answer; the same as
             /// awaiting the builder. Every argument is checked first, so a
             /// bad one fails before anything is sent.
-            pub async fn send(self) -> ::std::result::Result<#answer, crate::Error> {
-                self.check()?;
+            ///
+            /// The returned future holds only the checked outcome and the
+            /// request in flight, not the builder.
+            pub fn send(
+                self,
+            ) -> impl ::std::future::Future<Output = ::std::result::Result<#answer, crate::Error>> + Send + 'a {
+                let checked = self.check();
                 let client = self.client;
-                crate::transport::send(#operation, client, ::std::boxed::Box::pin(self.send_raw())).await
+                let raw: crate::transport::RawCall<'a> = ::std::boxed::Box::pin(self.send_raw());
+                async move {
+                    checked?;
+                    crate::transport::send(#operation, client, raw).await
+                }
             }
 
             #check

@@ -41,7 +41,8 @@ pub(crate) async fn finish(
         {
             response
         }
-        Err(other) => return Err(from_raw(operation, secrets, other).await),
+        // Boxed so that the error path does not size every call in flight.
+        Err(other) => return Err(Box::pin(from_raw(operation, secrets, other)).await),
     };
     response.bytes().await.map_err(Error::from_transport)
 }

@@ -170,7 +170,9 @@ impl ClientHooks<Transport> for Client {
             };
             if !renewed && is_unauthorized(&outcome) {
                 renewed = true;
-                if let Some(retry) = renew_token(transport, next, info).await {
+                // Boxed, as is the wait below: each future in flight holds
+                // room for its largest state, and these are the rare ones.
+                if let Some(retry) = Box::pin(renew_token(transport, next, info)).await {
                     request = retry;
                     continue;
                 }
@@ -191,7 +193,7 @@ impl ClientHooks<Transport> for Client {
                 reason = %retry_reason(&outcome),
                 "retrying Losant request"
             );
-            tokio::time::sleep(wait).await;
+            Box::pin(tokio::time::sleep(wait)).await;
             request = next;
             attempt += 1;
         }
