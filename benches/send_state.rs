@@ -257,27 +257,50 @@ fn report(label: &str, sdk: &[Sample], raw: &[Sample]) {
 }
 
 /// `SEND_STATE_PROFILE=sdk|raw`: only send 200,000 requests one way, for
-/// `perf record`.
+/// `perf record`; `sdk32|raw32` the same from 32 tasks on a 2-worker
+/// runtime whose threads are named `client` (the server's are not).
+/// `SEND_STATE_REQUESTS=N` sends `N` instead (for `valgrind`).
 fn profile(server: &Server, which: &str) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let (side, tasks) = match which.strip_suffix("32") {
+        Some(side) => (side.to_string(), TASKS),
+        None => (which.to_string(), 1),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(if tasks == 1 { 1 } else { 2 })
+        .thread_name("client")
         .enable_all()
         .build()
         .expect("client runtime");
     let sdk = sdk_client(&server.base_url);
     let raw = Raw::new(&server.base_url);
-    let handle = device(&sdk);
+    let requests: usize = std::env::var("SEND_STATE_REQUESTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(200_000);
+    let next = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     runtime.block_on(async {
-        for _ in 0..200_000 {
-            match which {
-                "sdk" => sdk_send(&handle).await,
-                _ => raw_send(&raw).await,
-            }
+        let workers: Vec<_> = (0..tasks)
+            .map(|_| {
+                let (sdk, raw, next, side) = (sdk.clone(), raw.clone(), next.clone(), side.clone());
+                tokio::spawn(async move {
+                    let handle = device(&sdk);
+                    while next.fetch_add(1, Ordering::Relaxed) < requests {
+                        match side.as_str() {
+                            "sdk" => sdk_send(&handle).await,
+                            _ => raw_send(&raw).await,
+                        }
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.await.expect("task");
         }
     });
     println!(
         "{which}: {:.0} requests/s",
-        200_000.0 / start.elapsed().as_secs_f64()
+        requests as f64 / start.elapsed().as_secs_f64()
     );
 }
 
