@@ -5,7 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 /// The entries, in the order they were taken. `AUTOINCREMENT` so that an
 /// id is never given twice, even after the table was emptied: the
-/// `sent_through` mark compares ids across restarts.
+/// `sent_through` mark compares ids across a restart.
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS entries (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -53,16 +53,16 @@ pub(super) struct Counters {
     pub(super) refused: u64,
     pub(super) resent: u64,
     pub(super) rejected: u64,
-    /// The highest id ever handed out for delivery: entries up to it that
-    /// are still stored after a restart may have reached Losant already.
+    /// The highest id handed out for delivery since the store was opened:
+    /// entries up to it that are still stored at the next opening may
+    /// have reached Losant already. Every run hands out a prefix of what
+    /// is stored (fetches start at the front), so each such entry was
+    /// handed out by the run that ended.
     pub(super) sent_through: i64,
-    /// Entries up to this id were already counted as resent when a
-    /// restart found them, so that each restart counts only new ones.
-    pub(super) counted_through: i64,
 }
 
 impl Counters {
-    fn pairs(&self) -> [(&'static str, i64); 8] {
+    fn pairs(&self) -> [(&'static str, i64); 7] {
         let signed = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
         [
             ("delivered", signed(self.delivered)),
@@ -72,7 +72,6 @@ impl Counters {
             ("resent", signed(self.resent)),
             ("rejected", signed(self.rejected)),
             ("sent_through", self.sent_through),
-            ("counted_through", self.counted_through),
         ]
     }
 
@@ -86,8 +85,8 @@ impl Counters {
             "resent" => self.resent = unsigned,
             "rejected" => self.rejected = unsigned,
             "sent_through" => self.sent_through = value,
-            "counted_through" => self.counted_through = value,
-            // A counter of a later version: kept in the file, not used.
+            // A counter of another version (`counted_through` of an
+            // earlier one): kept in the file, not used.
             _ => {}
         }
     }
@@ -148,15 +147,11 @@ pub(super) fn oldest_stored_at(connection: &Connection) -> rusqlite::Result<Opti
         .optional()
 }
 
-/// Entries with an id in `after + 1 ..= through`.
-pub(super) fn count_between(
-    connection: &Connection,
-    after: i64,
-    through: i64,
-) -> rusqlite::Result<u64> {
+/// Entries with an id up to `through`.
+pub(super) fn count_through(connection: &Connection, through: i64) -> rusqlite::Result<u64> {
     let count: i64 = connection.query_row(
-        "SELECT COUNT(*) FROM entries WHERE id > ?1 AND id <= ?2",
-        [after, through],
+        "SELECT COUNT(*) FROM entries WHERE id <= ?1",
+        [through],
         |row| row.get(0),
     )?;
     Ok(u64::try_from(count).unwrap_or(0))

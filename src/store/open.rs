@@ -105,10 +105,13 @@ fn try_open(path: &Path) -> Result<Opened, Failure> {
     let contents = Contents::load(&tx).map_err(failed)?;
     let mut counters = Counters::load(&tx).map_err(failed)?;
     let before = counters;
-    let recovered =
-        db::count_between(&tx, counters.counted_through, counters.sent_through).map_err(failed)?;
+    // Each still stored entry the last run handed out is a possible
+    // duplicate when it goes again, however many runs handed it out before:
+    // counting only entries new since the last count undercounted those
+    // handed out again by a run that was killed in turn.
+    let recovered = db::count_through(&tx, counters.sent_through).map_err(failed)?;
     counters.resent += recovered;
-    counters.counted_through = counters.sent_through;
+    counters.sent_through = 0;
     counters.save(&tx, &before).map_err(failed)?;
     tx.commit().map_err(failed)?;
     Ok(Opened {
