@@ -21,12 +21,13 @@
 //! `send()` that returns an event stream.
 
 use super::load;
+use super::request_building::RequestBuilding;
 use super::{fail, CodegenError, Result};
 use heck::{ToPascalCase, ToSnakeCase};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, GenericArgument, ImplItem, Item, PathArguments, ReturnType, Type, WherePredicate};
 
@@ -97,6 +98,11 @@ pub fn rewrite(file: &mut syn::File, arguments: &BTreeMap<String, Arguments>) ->
             _ => {}
         }
     }
+    // For `query_if_set` (see `request_building`).
+    items.push(syn::parse_quote!(
+        #[allow(unused_imports)]
+        use crate::transport::QueryIfSet as _;
+    ));
     for tokens in added {
         let parsed: syn::File = syn::parse2(tokens)
             .map_err(|e| CodegenError(format!("builder methods do not parse: {e}")))?;
@@ -126,6 +132,10 @@ fn typed_rejection(ty: &mut Type) {
 /// `send()` (`None` for an event stream).
 fn rewrite_impl(block: &mut syn::ItemImpl, facts: &Arguments) -> Result<Option<Type>> {
     let mut answer = None;
+    let optional: BTreeSet<String> = fields_of(block)
+        .into_iter()
+        .filter_map(|(name, optional)| optional.then_some(name))
+        .collect();
     for member in block.items.iter_mut() {
         let ImplItem::Fn(function) = member else {
             continue;
@@ -140,6 +150,10 @@ fn rewrite_impl(block: &mut syn::ItemImpl, facts: &Arguments) -> Result<Option<T
                 Conversions { wire: "body" }.visit_block_mut(&mut function.block);
                 RawErrors.visit_block_mut(&mut function.block);
                 NoApiVersionHeader.visit_block_mut(&mut function.block);
+                RequestBuilding {
+                    optional: &optional,
+                }
+                .visit_block_mut(&mut function.block);
                 if matches!(answer, Some(Some(_))) {
                     function.sig.output = syn::parse_quote! {
                         -> Result<::reqwest::Response, Error<()>>

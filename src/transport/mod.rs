@@ -3,8 +3,10 @@
 //! HTTP 401 (`exec`). [`Transport`] is the state progenitor's generated
 //! `Client` carries as its inner value.
 
+mod building;
 mod limit;
 
+pub(crate) use building::{PathSegment, QueryIfSet};
 pub(crate) use limit::BodyTooLarge;
 
 use crate::error::{decode, finish, Secrets};
