@@ -22,6 +22,7 @@
 
 use super::load;
 use super::request_building::RequestBuilding;
+use super::wire_table::OperationWire;
 use super::{fail, CodegenError, Result};
 use heck::{ToPascalCase, ToSnakeCase};
 use proc_macro2::TokenStream;
@@ -40,14 +41,19 @@ pub struct Arguments {
     pub wire_names: BTreeMap<String, String>,
     /// Rust field name → inclusive (minimum, maximum) from the spec.
     pub bounds: BTreeMap<String, (Option<i64>, Option<i64>)>,
+    /// Sends Losant's hypermedia switches (every operation but the streams).
+    pub hypermedia: bool,
 }
 
 /// The arguments of every operation, by builder name (`GetDevice`).
-pub fn collect(document: &Value) -> Result<BTreeMap<String, Arguments>> {
+pub fn collect(document: &Value, wires: &[OperationWire]) -> Result<BTreeMap<String, Arguments>> {
     let mut all = BTreeMap::new();
     for operation in load::operations(document) {
+        let id = operation.id().to_snake_case();
+        let hypermedia = wires.iter().any(|wire| wire.id == id && wire.hypermedia);
         let mut arguments = Arguments {
-            operation: operation.id().to_snake_case(),
+            operation: id,
+            hypermedia,
             ..Default::default()
         };
         for parameter in operation.parameters(document) {
@@ -152,6 +158,7 @@ fn rewrite_impl(block: &mut syn::ItemImpl, facts: &Arguments) -> Result<Option<T
                 NoApiVersionHeader.visit_block_mut(&mut function.block);
                 RequestBuilding {
                     optional: &optional,
+                    hypermedia: facts.hypermedia,
                 }
                 .visit_block_mut(&mut function.block);
                 if matches!(answer, Some(Some(_))) {

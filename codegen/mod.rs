@@ -81,9 +81,10 @@ pub fn generate(document: serde_json::Value) -> Result<Generated> {
         .pointer("/info/version")
         .and_then(serde_json::Value::as_str)
         .ok_or_else(|| CodegenError("spec has no info.version".into()))?;
-    let operations = wire_table::render(api_version, &wire_table::collect(&document)?)?;
+    let wires = wire_table::collect(&document)?;
+    let operations = wire_table::render(api_version, &wires)?;
     let tolerance = samples::render(&document)?;
-    let arguments = builders::collect(&document)?;
+    let arguments = builders::collect(&document, &wires)?;
     let required = docs::required_parameters(&document);
     let adapted = adapt::for_progenitor(document)?;
     let spec: openapiv3::OpenAPI = serde_json::from_value(adapted)

@@ -3,6 +3,10 @@
 //!
 //! - `encode_path(&x.to_string())` in the URL's `format!` becomes
 //!   `crate::transport::PathSegment(&x)`, which encodes as it formats;
+//! - the URL of an operation with hypermedia switches ends with their
+//!   default query, which the request hook would otherwise set on the
+//!   parsed URL (the hook still puts given switches and parameters in
+//!   Losant's order);
 //! - `.query(&QueryParam::new("name", &x))` for an optional argument
 //!   becomes `.query_if_set("name", &x)`, which skips an unset one
 //!   instead of serializing nothing into the URL and checking it again.
@@ -10,6 +14,7 @@
 //! Both helpers live in `src/transport/building.rs`, whose tests hold
 //! them to progenitor's output.
 
+use super::wire_facts::HYPERMEDIA_QUERY;
 use quote::{format_ident, quote};
 use std::collections::BTreeSet;
 use syn::punctuated::Punctuated;
@@ -20,6 +25,7 @@ use syn::{Expr, Token};
 /// that start unset (`Option<T>` once checked).
 pub struct RequestBuilding<'a> {
     pub optional: &'a BTreeSet<String>,
+    pub hypermedia: bool,
 }
 
 impl VisitMut for RequestBuilding<'_> {
@@ -45,6 +51,20 @@ impl VisitMut for RequestBuilding<'_> {
         else {
             return;
         };
+        if self.hypermedia {
+            if let Some(Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(template),
+                ..
+            })) = args.first_mut()
+            {
+                // Only the URL: `{}` is the base URL.
+                if !template.value().starts_with("{}/") {
+                    return;
+                }
+                let with_query = format!("{}?{HYPERMEDIA_QUERY}", template.value());
+                *template = syn::LitStr::new(&with_query, template.span());
+            }
+        }
         for arg in args.iter_mut() {
             if let Some(value) = encoded_path_arg(arg) {
                 *arg = syn::parse_quote!(crate::transport::PathSegment(&#value));

@@ -22,6 +22,10 @@ pub const HYPERMEDIA_DEFAULTS: [(&str, &str); 3] = [
     ("_embedded", "true"),
 ];
 
+/// [`HYPERMEDIA_DEFAULTS`] already encoded: the whole query of a request
+/// without parameters (`src/wire.rs` tests that it matches).
+pub const HYPERMEDIA_QUERY: &str = "_actions=false&_links=true&_embedded=true";
+
 /// The names of [`HYPERMEDIA_DEFAULTS`].
 pub const HYPERMEDIA_PARAMS: [&str; 3] = [
     HYPERMEDIA_DEFAULTS[0].0,

@@ -17,7 +17,7 @@ include!(concat!(env!("OUT_DIR"), "/operations.rs"));
 #[allow(dead_code)]
 mod facts;
 
-pub(crate) use facts::{QueryStyle, HYPERMEDIA_DEFAULTS};
+pub(crate) use facts::{QueryStyle, HYPERMEDIA_DEFAULTS, HYPERMEDIA_QUERY};
 
 /// Wire facts of one operation that the generated code does not keep.
 #[derive(Debug)]
@@ -55,9 +55,6 @@ impl<T: Serialize> Serialize for Json<T> {
     }
 }
 
-/// [`HYPERMEDIA_DEFAULTS`] already encoded, for requests without parameters.
-const HYPERMEDIA_QUERY: &str = "_actions=false&_links=true&_embedded=true";
-
 /// Everything but the RFC 3986 unreserved characters is percent-encoded.
 const QUERY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
@@ -67,10 +64,16 @@ const QUERY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
 
 /// Rebuilds `url`'s query string the way Losant's official clients send it.
 pub(crate) fn rewrite_query(url: &mut reqwest::Url, wire: &OperationWire) -> Result<(), String> {
-    if url.query().is_none() {
-        // The common case needs no parsing or encoding.
-        url.set_query(wire.hypermedia.then_some(HYPERMEDIA_QUERY));
-        return Ok(());
+    match url.query() {
+        // The generated URL of an operation with hypermedia switches
+        // starts with their defaults (`codegen/request_building.rs`): the
+        // common case needs no parsing or encoding.
+        Some(HYPERMEDIA_QUERY) if wire.hypermedia => return Ok(()),
+        None => {
+            url.set_query(wire.hypermedia.then_some(HYPERMEDIA_QUERY));
+            return Ok(());
+        }
+        Some(_) => {}
     }
     let mut given: Vec<(String, String)> = url
         .query_pairs()
@@ -161,5 +164,28 @@ mod tests {
             .map(|(name, value)| (name.to_string(), value.to_string()))
             .collect();
         assert_eq!(encode_pairs(&defaults), HYPERMEDIA_QUERY);
+    }
+
+    fn rewritten(url: &str, wire: &OperationWire) -> String {
+        let mut url: reqwest::Url = url.parse().expect("a URL");
+        rewrite_query(&mut url, wire).expect("rewritten");
+        url.query().unwrap_or_default().to_string()
+    }
+
+    #[test]
+    fn switches_given_after_the_generated_defaults_win_and_keep_their_place() {
+        let wire = operation_wire("list_devices").expect("in the table");
+        assert_eq!(
+            rewritten(&format!("http://x/d?{HYPERMEDIA_QUERY}"), wire),
+            HYPERMEDIA_QUERY
+        );
+        assert_eq!(
+            rewritten(
+                &format!("http://x/d?{HYPERMEDIA_QUERY}&perPage=5&_actions=true&_links=false"),
+                wire
+            ),
+            "_actions=true&_links=false&_embedded=true&perPage=5"
+        );
+        assert_eq!(rewritten("http://x/d", wire), HYPERMEDIA_QUERY);
     }
 }
