@@ -7,8 +7,9 @@
 //! vectorizes). Reported per device,
 //! with the ratios. Run with `cargo bench --bench decode`.
 //!
-//! `DECODE_PROFILE=N` runs only the typed decode of a 1,000-device page,
-//! `N` times (5 if `N` is not a number), for `valgrind --tool=callgrind`
+//! `DECODE_PROFILE=N` runs only the typed decode of a 1,000-device page
+//! (`DECODE_PAGE=100` for another size), `N` times (5 if `N` is not a
+//! number), for `valgrind --tool=callgrind`
 //! (instruction counts do not depend on the machine's load) or `perf`.
 
 mod common;
@@ -70,7 +71,11 @@ fn per_device(page: &[u8], devices: usize, decode: fn(&[u8]) -> usize) -> f64 {
 
 fn main() {
     if let Ok(times) = std::env::var("DECODE_PROFILE") {
-        let page = common::page_json(1000);
+        let devices = std::env::var("DECODE_PAGE")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1000);
+        let page = common::page_json(devices);
         for _ in 0..times.parse().unwrap_or(5) {
             black_box(typed(black_box(&page)));
         }
