@@ -11,7 +11,7 @@
 //! bound that drops entries while offline drops what would be sent. The task holds the connection only
 //! weakly: dropping every handle still closes it.
 
-use super::requests::{Message, Request, Snapshot};
+use super::requests::{Message, Request, ResendLedger, Snapshot};
 use super::{ConnectionEvent, ConnectionStatus, MqttError, Qos};
 use crate::store::{Store, StoreError, StoreEventStream};
 use bytes::Bytes;
@@ -50,8 +50,11 @@ impl Feeder {
         let store = self.store.clone();
         let mut store_events = store.events();
         let mut changes = store.changes();
-        // Bumped by the connection's task for each entry it sends again.
-        let resent = Arc::new(AtomicU64::new(0));
+        // Bumped and saved by the connection's task.
+        let resent: Arc<dyn ResendLedger> = Arc::new(StoreLedger {
+            store: store.clone(),
+            unsaved: AtomicU64::new(0),
+        });
         let mut outstanding: FuturesUnordered<Answer> = FuturesUnordered::new();
         let mut after = 0i64;
         let mut seen_appends = 0;
@@ -94,9 +97,6 @@ impl Feeder {
                     }
                 }
             }
-            if !count_resent(&store, &resent).await {
-                return;
-            }
             let waiting_for_more = drained && outstanding.len() < WINDOW;
             tokio::select! {
                 Some((id, result)) = outstanding.next(), if !outstanding.is_empty() => {
@@ -104,11 +104,7 @@ impl Feeder {
                         // The connection is closed: the entries stay stored.
                         return;
                     }
-                    // Counted before the removal that follows the resending,
-                    // so that a crash between the two cannot lose the count.
-                    if !count_resent(&store, &resent).await
-                        || store.acknowledge(vec![id]).await.is_err()
-                    {
+                    if store.acknowledge(vec![id]).await.is_err() {
                         return;
                     }
                 }
@@ -151,10 +147,28 @@ impl Feeder {
     }
 }
 
-/// Hands the resent count to the store; false once the store is closed.
-async fn count_resent(store: &Store, resent: &AtomicU64) -> bool {
-    let again = resent.swap(0, Ordering::Relaxed);
-    again == 0 || store.count_resent(again).await.is_ok()
+/// The resend count of the entries of one store.
+struct StoreLedger {
+    store: Store,
+    unsaved: AtomicU64,
+}
+
+impl ResendLedger for StoreLedger {
+    fn add(&self) {
+        self.unsaved.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn save(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(async move {
+            let count = self.unsaved.load(Ordering::Relaxed);
+            // Taken off only once saved: a save cut short by its deadline
+            // leaves the count for the next one (which may then count some
+            // twice, never too few). A closed store has nothing to count.
+            if count > 0 && self.store.count_resent(count).await.is_ok() {
+                self.unsaved.fetch_sub(count, Ordering::Relaxed);
+            }
+        })
+    }
 }
 
 /// Whether the store is still open once a batch stored something after

@@ -3,9 +3,10 @@
 //! acknowledged). The task resends both after a lost connection, since
 //! every connection starts a clean session.
 
-use super::requests::{Message, Reply};
+use super::requests::{Message, Reply, ResendLedger};
 use super::{MqttError, Qos};
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 pub(super) struct Pending {
     pub(super) message: Message,
@@ -114,7 +115,7 @@ impl Outbox {
         // count an upper bound of the duplicates.
         for pending in &again {
             if let Some(resent) = &pending.message.resent {
-                resent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                resent.add();
             }
         }
         if !again.is_empty() {
@@ -125,6 +126,22 @@ impl Outbox {
         }
         for pending in again.into_iter().rev() {
             self.waiting.push_front(pending);
+        }
+    }
+
+    /// Saves the resend counts of the waiting messages, once per store;
+    /// called between connections, before any of them goes out again.
+    pub(super) async fn save_resent(&self) {
+        let mut ledgers: Vec<&Arc<dyn ResendLedger>> = Vec::new();
+        for pending in &self.waiting {
+            if let Some(ledger) = &pending.message.resent {
+                if !ledgers.iter().any(|seen| Arc::ptr_eq(seen, ledger)) {
+                    ledgers.push(ledger);
+                }
+            }
+        }
+        for ledger in ledgers {
+            ledger.save().await;
         }
     }
 
@@ -141,6 +158,9 @@ impl Outbox {
 mod tests {
     use super::*;
     use bytes::Bytes;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::atomic::{AtomicU64, Ordering};
     use tokio::sync::oneshot;
 
     fn message(n: u8, qos: Qos) -> Message {
@@ -188,6 +208,62 @@ mod tests {
             .map(|pending| pending.message.topic)
             .collect();
         assert_eq!(order, ["t/1", "t/2", "t/3"]);
+    }
+
+    #[derive(Default)]
+    struct Ledger {
+        added: AtomicU64,
+        saved: AtomicU64,
+    }
+
+    impl ResendLedger for Ledger {
+        fn add(&self) {
+            self.added.fetch_add(1, Ordering::Relaxed);
+        }
+
+        fn save(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+            let count = self.added.swap(0, Ordering::Relaxed);
+            Box::pin(async move {
+                self.saved.fetch_add(count, Ordering::Relaxed);
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn what_a_lost_connection_sends_again_is_counted_once_per_store_and_saved() {
+        let ledger = Arc::new(Ledger::default());
+        let other = Arc::new(Ledger::default());
+        let mut outbox = Outbox::new(4);
+        let mut answers = Vec::new();
+        for (n, resent) in [
+            (1, Some(ledger.clone() as Arc<dyn ResendLedger>)),
+            (2, Some(ledger.clone() as Arc<dyn ResendLedger>)),
+            (3, None),
+            (4, Some(other.clone() as Arc<dyn ResendLedger>)),
+        ] {
+            let (reply, answer) = oneshot::channel();
+            answers.push(answer);
+            let message = Message {
+                resent,
+                ..message(n, Qos::AtLeastOnce)
+            };
+            outbox.push(message, reply);
+        }
+        for pkid in 1..=2 {
+            let pending = outbox.next().expect("a message");
+            outbox.sent(pending, pkid);
+        }
+        // In flight: the first three; the fourth handed to rumqttc, so
+        // maybe written. The third is no store's.
+        let third = outbox.next().expect("the third");
+        outbox.sent(third, 3);
+        let handed = outbox.next();
+        outbox.connection_lost(handed);
+        outbox.save_resent().await;
+        assert_eq!(ledger.saved.load(Ordering::Relaxed), 2);
+        assert_eq!(other.saved.load(Ordering::Relaxed), 1);
+        outbox.save_resent().await;
+        assert_eq!(ledger.saved.load(Ordering::Relaxed), 2, "saved once");
     }
 
     #[test]

@@ -3,7 +3,8 @@
 use super::{ConnectionStatus, MqttError, Qos};
 use crate::types::DeviceCommand;
 use bytes::Bytes;
-use std::sync::atomic::AtomicU64;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use tokio::sync::{broadcast, oneshot};
 
@@ -37,7 +38,18 @@ pub(super) struct Message {
     pub(super) payload: Bytes,
     /// Set for an entry of a store: it waits for its PUBACK whatever the
     /// connection does, and this counts each time it is sent again.
-    pub(super) resent: Option<Arc<AtomicU64>>,
+    pub(super) resent: Option<Arc<dyn ResendLedger>>,
+}
+
+/// Counts the entries of a store that are sent again. The connection's
+/// task saves the count after a connection ends and before the next one
+/// can send them again, so that a crash just after a resend cannot lose
+/// it.
+pub(super) trait ResendLedger: Send + Sync {
+    /// One more entry will be sent again.
+    fn add(&self);
+    /// Saves what was added since the last time.
+    fn save(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
 }
 
 impl Message {

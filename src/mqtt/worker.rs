@@ -23,6 +23,9 @@ use tokio::time::Instant;
 const REQUEST_CAPACITY: usize = 64;
 /// Connection events kept for a slow [`EventStream`](super::EventStream).
 const EVENT_CAPACITY: usize = 64;
+/// How long a lost connection waits for the stores to save their resend
+/// counts before the next attempt.
+const SAVE_RESENT_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The claim on a store (feature `store`), held for as long as the task runs.
 #[cfg(feature = "store")]
@@ -163,6 +166,7 @@ impl Worker {
             phase = match phase {
                 Phase::Connect { attempt, deadline } => {
                     let end = self.session(attempt, deadline).await;
+                    self.save_resent().await;
                     self.after_session(end, attempt, deadline)
                 }
                 Phase::Wait { attempt, deadline } => self.wait(attempt, deadline).await,
@@ -224,6 +228,16 @@ impl Worker {
             }
         }
         Asked::Nothing
+    }
+
+    /// Saves the stores' resend counts before the next connection sends
+    /// anything again; a store that does not answer in time keeps its
+    /// count for the next save rather than holding up the connection.
+    async fn save_resent(&mut self) {
+        let saved = tokio::time::timeout(SAVE_RESENT_WITHIN, self.outbox.save_resent()).await;
+        if saved.is_err() {
+            tracing::warn!("a store did not save its resend count in time");
+        }
     }
 
     /// Waits with backoff before the next attempt (not past `deadline`).
