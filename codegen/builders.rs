@@ -10,7 +10,7 @@
 //!   the rejected value, straight from the conversion's own error;
 //! - progenitor's `send()` becomes the crate-private `send_raw()`, which
 //!   returns a JSON answer undecoded (`crate::transport::send` reads and
-//!   decodes it; see there why);
+//!   decodes it; see there why; the rewrite is in [`super::send_raw`]);
 //! - a new `send()` first runs `check()`: every rejected argument, and every
 //!   numeric bound the spec gives a parameter (`perPage` 1 to 1000), fails
 //!   before any I/O; it then calls `send_raw()` and turns its outcome into
@@ -21,7 +21,7 @@
 //! `send()` that returns an event stream.
 
 use super::load;
-use super::request_building::RequestBuilding;
+use super::send_raw;
 use super::wire_table::OperationWire;
 use super::{fail, CodegenError, Result};
 use heck::{ToPascalCase, ToSnakeCase};
@@ -104,7 +104,7 @@ pub fn rewrite(file: &mut syn::File, arguments: &BTreeMap<String, Arguments>) ->
             _ => {}
         }
     }
-    // For `query_if_set` (see `request_building`).
+    // For `query_if_set` (see `send_raw`).
     items.push(syn::parse_quote!(
         #[allow(unused_imports)]
         use crate::transport::QueryIfSet as _;
@@ -151,22 +151,12 @@ fn rewrite_impl(block: &mut syn::ItemImpl, facts: &Arguments) -> Result<Option<T
             "new" => Initial { facts }.visit_block_mut(&mut function.block),
             "send" => {
                 answer = answer_type(&function.sig.output);
-                function.sig.ident = format_ident!("send_raw");
-                function.vis = syn::parse_quote!(pub(crate));
-                Conversions { wire: "body" }.visit_block_mut(&mut function.block);
-                RawErrors.visit_block_mut(&mut function.block);
-                NoApiVersionHeader.visit_block_mut(&mut function.block);
-                RequestBuilding {
-                    optional: &optional,
-                    hypermedia: facts.hypermedia,
-                }
-                .visit_block_mut(&mut function.block);
-                if matches!(answer, Some(Some(_))) {
-                    function.sig.output = syn::parse_quote! {
-                        -> Result<::reqwest::Response, Error<()>>
-                    };
-                    Undecoded.visit_block_mut(&mut function.block);
-                }
+                send_raw::rewrite(
+                    function,
+                    &optional,
+                    facts.hypermedia,
+                    matches!(answer, Some(Some(_))),
+                );
             }
             "body_map" => {}
             setter => {
@@ -210,8 +200,8 @@ impl VisitMut for Initial<'_> {
 
 /// The closure of every `map_err(…)` that turns a conversion failure into
 /// text becomes one that keeps it as a `Rejected` for parameter `wire`.
-struct Conversions<'a> {
-    wire: &'a str,
+pub(super) struct Conversions<'a> {
+    pub(super) wire: &'a str,
 }
 
 impl VisitMut for Conversions<'_> {
@@ -230,86 +220,6 @@ impl VisitMut for Conversions<'_> {
         }
         let wire = self.wire;
         call.args = syn::parse_quote!(|error| crate::error::Rejected::conversion(#wire, &error));
-    }
-}
-
-/// `map_err(Error::InvalidRequest)` in `send_raw()` gets the text of a
-/// `Rejected` (never reached in practice: `send()` checks first).
-struct RawErrors;
-
-impl VisitMut for RawErrors {
-    fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
-        visit_mut::visit_expr_method_call_mut(self, call);
-        if call.method != "map_err" {
-            return;
-        }
-        let is_invalid_request = matches!(
-            call.args.first(),
-            Some(Expr::Path(p)) if p.path.segments.last().is_some_and(|s| s.ident == "InvalidRequest")
-        );
-        if is_invalid_request {
-            call.args = syn::parse_quote!(|rejected| Error::InvalidRequest(rejected.to_string()));
-        }
-    }
-}
-
-/// progenitor sends its own `api-version` header, which Losant's clients
-/// do not: its `append` goes, and the header map starts empty (no
-/// allocation for the many operations that have no header parameter).
-struct NoApiVersionHeader;
-
-impl VisitMut for NoApiVersionHeader {
-    fn visit_block_mut(&mut self, block: &mut syn::Block) {
-        block.stmts.retain(|stmt| {
-            let text = quote::ToTokens::to_token_stream(stmt).to_string();
-            !(text.starts_with("header_map . append") && text.contains("\"api-version\""))
-        });
-        for stmt in block.stmts.iter_mut() {
-            if let syn::Stmt::Local(local) = stmt {
-                let text = quote::ToTokens::to_token_stream(&local.pat).to_string();
-                if text == "mut header_map" {
-                    // Only operations with header parameters still add to it.
-                    local.attrs.push(syn::parse_quote!(#[allow(unused_mut)]));
-                }
-            }
-        }
-        visit_mut::visit_block_mut(self, block);
-    }
-
-    fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
-        visit_mut::visit_expr_call_mut(self, call);
-        let is_with_capacity = matches!(
-            call.func.as_ref(),
-            Expr::Path(p) if p.path.segments.len() >= 2
-                && p.path.segments[p.path.segments.len() - 2].ident == "HeaderMap"
-                && p.path.segments[p.path.segments.len() - 1].ident == "with_capacity"
-        );
-        if is_with_capacity {
-            *call = syn::parse_quote!(::reqwest::header::HeaderMap::new());
-        }
-    }
-}
-
-/// `ResponseValue::from_response(response).await` becomes `Ok(response)`:
-/// the answer is decoded by `crate::transport::send`.
-struct Undecoded;
-
-impl VisitMut for Undecoded {
-    fn visit_expr_mut(&mut self, expr: &mut Expr) {
-        visit_mut::visit_expr_mut(self, expr);
-        let Expr::Await(awaited) = expr else { return };
-        let Expr::Call(call) = awaited.base.as_ref() else {
-            return;
-        };
-        let is_from_response = matches!(
-            call.func.as_ref(),
-            Expr::Path(p) if p.path.segments.len() == 2
-                && p.path.segments[0].ident == "ResponseValue"
-                && p.path.segments[1].ident == "from_response"
-        );
-        if let (true, Some(response)) = (is_from_response, call.args.first()) {
-            *expr = syn::parse_quote!(Ok(#response));
-        }
     }
 }
 

@@ -9,8 +9,8 @@
 //! progenitor cannot consume, [`settings`] wires our hand-written types into
 //! the generator, [`generate`] runs progenitor, [`builders`] gives every
 //! request builder typed argument errors and a `send()` (and `.await`)
-//! that returns `crate::Error`, [`request_building`] trims the work of
-//! building each request, [`surface`] keeps progenitor's plumbing
+//! that returns `crate::Error` ([`send_raw`] turns progenitor's
+//! `send()` into the lean request it wraps), [`surface`] keeps progenitor's plumbing
 //! private, [`docs`] gives every method a compiled example, [`open_enums`] lets every string enum hold values
 //! the spec does not list, [`untagged`] decodes "one of" shapes by their
 //! first token, [`struct_decode`] decodes structs and their unknown fields
@@ -24,8 +24,8 @@ pub mod docs;
 pub mod load;
 pub mod mock;
 pub mod open_enums;
-pub mod request_building;
 pub mod samples;
+pub mod send_raw;
 pub mod settings;
 pub mod struct_decode;
 pub mod surface;

@@ -66,7 +66,7 @@ const QUERY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
 pub(crate) fn rewrite_query(url: &mut reqwest::Url, wire: &OperationWire) -> Result<(), String> {
     match url.query() {
         // The generated URL of an operation with hypermedia switches
-        // starts with their defaults (`codegen/request_building.rs`): the
+        // starts with their defaults (`codegen/send_raw.rs`): the
         // common case needs no parsing or encoding.
         Some(HYPERMEDIA_QUERY) if wire.hypermedia => return Ok(()),
         None => {
