@@ -117,13 +117,10 @@ fn query_param(arg: &Expr) -> Option<(syn::LitStr, syn::Ident)> {
     let Expr::Path(function) = new.func.as_ref() else {
         return None;
     };
-    let segments: Vec<String> = function
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
-    if !segments.ends_with(&["QueryParam".to_string(), "new".to_string()]) || new.args.len() != 2 {
+    let mut segments = function.path.segments.iter().rev();
+    let is_new = segments.next().is_some_and(|s| s.ident == "new")
+        && segments.next().is_some_and(|s| s.ident == "QueryParam");
+    if !is_new || new.args.len() != 2 {
         return None;
     }
     let Expr::Lit(syn::ExprLit {
