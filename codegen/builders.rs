@@ -315,6 +315,8 @@ fn new_methods(
             ///
             /// The returned future holds only the checked outcome and the
             /// request in flight, not the builder.
+            // Compiled only in the crates that call it (see `on_demand`).
+            #[inline]
             pub fn send(
                 self,
             ) -> impl ::std::future::Future<Output = ::std::result::Result<#answer, crate::Error>> + Send + 'a {
@@ -335,6 +337,7 @@ fn new_methods(
             type IntoFuture = ::std::pin::Pin<
                 ::std::boxed::Box<dyn ::std::future::Future<Output = Self::Output> + Send + 'a>,
             >;
+            #[inline]
             fn into_future(self) -> Self::IntoFuture {
                 ::std::boxed::Box::pin(self.send())
             }

@@ -23,6 +23,7 @@ pub mod builders;
 pub mod docs;
 pub mod load;
 pub mod mock;
+pub mod on_demand;
 pub mod open_enums;
 pub mod samples;
 pub mod send_raw;
@@ -104,6 +105,7 @@ pub fn generate(document: serde_json::Value) -> Result<Generated> {
     struct_decode::decode_in_place(&mut client)?;
     types_module::mark_non_exhaustive(&mut client)?;
     types_module::reexport_replacements(&mut client)?;
+    on_demand::builders_where_used(&mut client)?;
     Ok(Generated {
         client: render(&client),
         operations,

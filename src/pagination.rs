@@ -223,9 +223,12 @@ where
 
 macro_rules! paginated {
     ($builder:ident, $operation:literal, $page:ty) => {
+        // `#[inline]`: compiled, with the decoding of the page, only in the
+        // crates that walk this list (as the operations' `send()` is).
         impl<'a> builder::$builder<'a> {
             /// Streams every page, from page 0, keeping this request's other
             /// parameters (set `per_page` here; `page` is overridden).
+            #[inline]
             pub fn pages(self) -> BoxStream<'a, Result<$page, Error>> {
                 let max_pages = self.client().inner.max_pages;
                 pages($operation, max_pages, move |page| {
@@ -235,6 +238,7 @@ macro_rules! paginated {
 
             /// Streams every item of every page, fetching a page only when
             /// the previous one has been consumed.
+            #[inline]
             pub fn stream(self) -> BoxStream<'a, Result<<$page as ListPage>::Item, Error>> {
                 let max_pages = self.client().inner.max_pages;
                 items($operation, max_pages, move |page| {
@@ -243,6 +247,7 @@ macro_rules! paginated {
             }
 
             /// Fetches every page and returns all items.
+            #[inline]
             pub async fn collect_all(self) -> Result<Vec<<$page as ListPage>::Item>, Error> {
                 self.stream().try_collect().await
             }
