@@ -2,10 +2,12 @@
 //! every list call does: the body checked to be UTF-8 once, then
 //! `serde_json::from_str` into `types::Devices`, as
 //! `crate::error::decode_json` does) against an untyped
-//! `serde_json::Value`, and against a floor that only scans the bytes
-//! (counting JSON's structural characters in a loop the compiler
-//! vectorizes). Reported per device,
-//! with the ratios. Run with `cargo bench --bench decode`.
+//! `serde_json::Value`, against serde_json parsing the page into
+//! `IgnoredAny` (every token read, nothing built: what the typed decode
+//! cannot go below while it uses serde_json), and against a floor that
+//! only scans the bytes (counting JSON's structural characters in a loop
+//! the compiler vectorizes). Reported per device, with the ratios. Run
+//! with `cargo bench --bench decode`.
 //!
 //! `DECODE_PROFILE=N` runs only the typed decode of a 1,000-device page
 //! (`DECODE_PAGE=100` for another size), `N` times (5 if `N` is not a
@@ -32,6 +34,14 @@ fn untyped(page: &[u8]) -> usize {
     let text = std::str::from_utf8(page).expect("UTF-8");
     let value: serde_json::Value = serde_json::from_str(text).expect("untyped");
     value["items"].as_array().map_or(0, Vec::len)
+}
+
+/// serde_json's own floor: every token parsed and every string checked, as
+/// for the typed decode, but nothing built and nothing allocated.
+fn skipped(page: &[u8]) -> usize {
+    let text = std::str::from_utf8(page).expect("UTF-8");
+    serde_json::from_str::<serde::de::IgnoredAny>(text).expect("valid JSON");
+    1
 }
 
 /// Touches every byte and counts the structural characters (all but `]`,
@@ -92,19 +102,20 @@ fn main() {
             page.len() / devices
         );
         assert_eq!(floor(&page), memchr_floor(&page), "both floors count alike");
-        let (mut sdk, mut value, mut scan, mut hits) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for decode in [typed, untyped, floor, memchr_floor] {
+        let (mut sdk, mut value, mut skip, mut scan, mut hits) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for decode in [typed, untyped, skipped, floor, memchr_floor] {
             per_device(&page, devices, decode); // warm-up
         }
         for _ in 0..RUNS {
             sdk.push(per_device(&page, devices, typed));
             value.push(per_device(&page, devices, untyped));
+            skip.push(per_device(&page, devices, skipped));
             scan.push(per_device(&page, devices, floor));
             hits.push(per_device(&page, devices, memchr_floor));
         }
         let (sdk_m, value_m, scan_m) = (median(&sdk), median(&value), median(&scan));
-        let hits_m = median(&hits);
+        let (skip_m, hits_m) = (median(&skip), median(&hits));
         println!(
             "types::Devices     {sdk_m:.3} µs/device  runs {}",
             list(&sdk, 3)
@@ -112,6 +123,10 @@ fn main() {
         println!(
             "serde_json::Value  {value_m:.3} µs/device  runs {}",
             list(&value, 3)
+        );
+        println!(
+            "IgnoredAny         {skip_m:.3} µs/device  runs {} (serde_json, nothing built)",
+            list(&skip, 3)
         );
         println!(
             "byte-scan floor    {scan_m:.3} µs/device  runs {}",
@@ -122,8 +137,9 @@ fn main() {
             list(&hits, 3)
         );
         println!(
-            "ratios: typed / Value {:.2}, typed / floor {:.1}, Value / floor {:.1}; typed pages/s {:.0}",
+            "ratios: typed / Value {:.2}, typed / IgnoredAny {:.2}, typed / floor {:.1}, Value / floor {:.1}; typed pages/s {:.0}",
             sdk_m / value_m,
+            sdk_m / skip_m,
             sdk_m / scan_m,
             value_m / scan_m,
             1e6 / (sdk_m * devices as f64)
