@@ -8,7 +8,7 @@
 //! builders, that moves the work out of this crate's build and into the
 //! builds that use them: a program that calls two operations compiles two.
 
-use super::types_module::types_module;
+use super::types_module::{builder_module, types_module};
 use super::{fail, Result};
 use syn::{ImplItem, Item};
 
@@ -19,10 +19,7 @@ pub fn builders_where_used(file: &mut syn::File) -> Result<()> {
     let Some((_, items)) = types_module(file) else {
         return fail("generated code has no `types` module");
     };
-    let Some((_, builders)) = items.iter_mut().find_map(|item| match item {
-        Item::Mod(module) if module.ident == "builder" => module.content.as_mut(),
-        _ => None,
-    }) else {
+    let Some(builders) = builder_module(items) else {
         return fail("generated code has no `types::builder` module");
     };
     for item in builders {

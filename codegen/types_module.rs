@@ -22,6 +22,16 @@ pub fn types_module(file: &mut syn::File) -> Option<&mut (syn::token::Brace, Vec
     })
 }
 
+/// The items of typify's `builder` module inside `types`.
+pub fn builder_module(types: &mut [Item]) -> Option<&mut Vec<Item>> {
+    types.iter_mut().find_map(|item| match item {
+        Item::Mod(module) if module.ident == "builder" => {
+            module.content.as_mut().map(|(_, items)| items)
+        }
+        _ => None,
+    })
+}
+
 /// Whether the item derives `name` (however the path is spelled).
 pub fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
     derive_paths(attrs)
@@ -110,11 +120,7 @@ pub fn optional_extra_fields(file: &mut syn::File) -> Result<()> {
         return fail("generated code has no `types` module");
     };
     let mut defaultable = Vec::new();
-    let builders = items.iter_mut().find_map(|item| match item {
-        Item::Mod(module) if module.ident == "builder" => module.content.as_mut(),
-        _ => None,
-    });
-    for item in builders.map(|(_, items)| items).into_iter().flatten() {
+    for item in builder_module(items).into_iter().flatten() {
         let Item::Impl(block) = item else { continue };
         let is_default = block
             .trait_
