@@ -83,19 +83,20 @@ impl VisitMut for RequestBuilding<'_> {
         else {
             return;
         };
+        // Only the URL's `format!`, whose `{}` is the base URL.
+        let Some(Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(template),
+            ..
+        })) = args.first_mut()
+        else {
+            return;
+        };
+        if !template.value().starts_with("{}/") {
+            return;
+        }
         if self.hypermedia {
-            if let Some(Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(template),
-                ..
-            })) = args.first_mut()
-            {
-                // Only the URL: `{}` is the base URL.
-                if !template.value().starts_with("{}/") {
-                    return;
-                }
-                let with_query = format!("{}?{HYPERMEDIA_QUERY}", template.value());
-                *template = syn::LitStr::new(&with_query, template.span());
-            }
+            let with_query = format!("{}?{HYPERMEDIA_QUERY}", template.value());
+            *template = syn::LitStr::new(&with_query, template.span());
         }
         for arg in args.iter_mut() {
             if let Some(value) = encoded_path_arg(arg) {
