@@ -146,6 +146,12 @@ fn read_spec(path: &Path) -> Result<(String, Value), String> {
 /// Writes `contents` to `path` through a temporary file in the same
 /// directory and a rename, so readers never see half a file.
 pub fn write_atomically(path: &Path, contents: &str) -> Result<(), String> {
+    // A device or pipe (`--out /dev/null`) is written to, never replaced:
+    // renaming over /dev/null once turned it into a plain file.
+    if std::fs::metadata(path).is_ok_and(|meta| !meta.is_file() && !meta.is_dir()) {
+        return std::fs::write(path, contents)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()));
+    }
     let directory = path.parent().unwrap_or_else(|| Path::new("."));
     if !directory.as_os_str().is_empty() {
         std::fs::create_dir_all(directory)
