@@ -184,7 +184,7 @@ fn is_replaced_impl(item: &Item, names: &[String]) -> bool {
     let Item::Impl(block) = item else {
         return false;
     };
-    let Some((_, trait_path, _)) = &block.trait_ else {
+    let Some((trait_path, _)) = &block.trait_ else {
         return false;
     };
     let Type::Path(self_type) = block.self_ty.as_ref() else {

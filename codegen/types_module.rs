@@ -125,7 +125,7 @@ pub fn optional_extra_fields(file: &mut syn::File) -> Result<()> {
         let is_default = block
             .trait_
             .as_ref()
-            .and_then(|(_, path, _)| path.segments.last())
+            .and_then(|(path, _)| path.segments.last())
             .is_some_and(|segment| segment.ident == "Default");
         let Type::Path(self_type) = block.self_ty.as_ref() else {
             continue;

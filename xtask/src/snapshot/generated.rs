@@ -202,7 +202,8 @@ fn setter_target(function: &syn::ImplItemFn) -> String {
                         }
                     }
                     PathArguments::Parenthesized(args) => {
-                        let inputs: Vec<String> = args.inputs.iter().map(type_text).collect();
+                        let inputs: Vec<String> =
+                            args.inputs.iter().map(|arg| type_text(&arg.ty)).collect();
                         return format!("FnOnce({}) -> …", inputs.join(", "));
                     }
                     _ => {}

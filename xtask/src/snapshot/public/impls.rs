@@ -77,7 +77,7 @@ impl<'t> Impls<'t> {
             );
             let gate = attrs::label(&own(cfgs, outer));
             let trait_impl = block.trait_.is_some();
-            if let Some((_, path, _)) = &block.trait_ {
+            if let Some((path, _)) = &block.trait_ {
                 let segments: Vec<String> =
                     path.segments.iter().map(|s| s.ident.to_string()).collect();
                 if let Target::Item {

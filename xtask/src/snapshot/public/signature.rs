@@ -10,6 +10,7 @@ use syn::{
 pub fn one_line(item: Item) -> String {
     let text = prettyplease::unparse(&syn::File {
         shebang: None,
+        frontmatter: None,
         attrs: Vec::new(),
         items: vec![item],
     });
@@ -63,6 +64,7 @@ pub fn function(sig: &Signature) -> String {
     one_line(Item::Fn(syn::ItemFn {
         attrs: Vec::new(),
         vis: Visibility::Inherited,
+        modifiers: syn::FnModifiers::default(),
         sig,
         block: Box::new(empty_block()),
     }))
