@@ -18,7 +18,9 @@ Exposed: struct Exposed
   size: u32
   (private fields)
   impl Exposed
+    fn grow(&mut self, by: u32)
     fn new(size: u32) -> Self
+    fn shrunk(self) -> Self
 Gadget: use shapes::Widget
 ThingId: #[derive(Clone, Debug)] struct ThingId
   (private fields)
