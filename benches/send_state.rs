@@ -82,12 +82,14 @@ struct Sample {
     rate: f64,
     client_us: f64,
     server_us: f64,
+    connections: u64,
 }
 
 /// Times `n` requests made by `work`, with the client's and the server's
 /// CPU time.
 fn timed(server: &Server, client_cpu: &CpuClocks, n: usize, work: impl FnOnce()) -> Sample {
     let (client0, server0) = (client_cpu.total(), server.cpu.total());
+    let connections0 = server.connections();
     let start = Instant::now();
     work();
     let elapsed = start.elapsed().as_secs_f64();
@@ -96,6 +98,7 @@ fn timed(server: &Server, client_cpu: &CpuClocks, n: usize, work: impl FnOnce())
         rate: n as f64 / elapsed,
         client_us: per_request(client_cpu.total() - client0),
         server_us: per_request(server.cpu.total() - server0),
+        connections: server.connections() - connections0,
     }
 }
 
@@ -248,6 +251,13 @@ fn report(label: &str, sdk: &[Sample], raw: &[Sample]) {
         "server CPU per request: SDK run {:.1} µs, raw run {:.1} µs",
         median(&sdk_server),
         median(&raw_server)
+    );
+    let connections =
+        |samples: &[Sample]| -> Vec<f64> { samples.iter().map(|s| s.connections as f64).collect() };
+    println!(
+        "connections opened per run: SDK {}, raw {}",
+        list(&connections(sdk), 0),
+        list(&connections(raw), 0)
     );
     println!(
         "wall time per request:  SDK {:.1} µs, raw {:.1} µs ({label})",

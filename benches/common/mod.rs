@@ -48,6 +48,9 @@ struct Shared {
     /// SDK's loop guard stops the stream as a server that ignores `page`.
     items: [Bytes; 2],
     success: Bytes,
+    /// Connections accepted so far: a client that churns connections pays
+    /// (and makes the server pay) for handshakes the other side does not.
+    accepted: AtomicU64,
 }
 
 /// A loopback server answering `POST …/state` with `{"success":true}` and
@@ -78,6 +81,7 @@ impl Server {
                 ))
             }),
             success: Bytes::from_static(br#"{"success":true}"#),
+            accepted: AtomicU64::new(0),
         });
         let state = shared.clone();
         let cpu = CpuClocks::default();
@@ -118,6 +122,11 @@ impl Server {
     pub fn take_seen(&self) -> Option<Seen> {
         self.shared.seen.lock().unwrap().take()
     }
+
+    /// Connections accepted since the server started.
+    pub fn connections(&self) -> u64 {
+        self.shared.accepted.load(Ordering::Relaxed)
+    }
 }
 
 async fn serve(listener: std::net::TcpListener, shared: Arc<Shared>) {
@@ -127,6 +136,7 @@ async fn serve(listener: std::net::TcpListener, shared: Arc<Shared>) {
             continue;
         };
         let _ = stream.set_nodelay(true);
+        shared.accepted.fetch_add(1, Ordering::Relaxed);
         let shared = shared.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |request| {
