@@ -58,6 +58,10 @@ fn to_json(node: Yaml) -> std::result::Result<Value, String> {
                     Yaml::Boolean(flag) => flag.to_string(),
                     other => return Err(format!("mapping key {other:?} is not a scalar")),
                 };
+                // `200:` and `"200":` are two YAML keys but one JSON key.
+                if map.contains_key(&key) {
+                    return Err(format!("mapping key {key} appears twice"));
+                }
                 map.insert(key, to_json(value)?);
             }
             Value::Object(map)

@@ -46,6 +46,7 @@ fn aliases_are_replaced_by_their_anchored_node() {
 fn documents_progenitor_could_not_mean_are_refused() {
     for (text, says) in [
         ("a: 1\na: 2\n", "duplicated key"),
+        ("200: a\n\"200\": b\n", "mapping key 200 appears twice"),
         ("a: *nowhere\n", "unknown anchor"),
         ("---\na: 1\n---\nb: 2\n", "expected one document, found 2"),
         ("", "expected one document, found 0"),
