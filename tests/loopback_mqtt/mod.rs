@@ -1,5 +1,5 @@
 //! Brokers, clients and proxies on loopback for the MQTT tests that are
-//! not in `tests/mqtt.rs`: an embedded rumqttd (with a WebSocket
+//! not in `tests/mqtt/`: an embedded rumqttd (with a WebSocket
 //! listener), rumqttd in a child process, a subscriber that keeps every
 //! state it receives, and a proxy that can cut the link and records which
 //! publishes the broker acknowledged.
