@@ -56,15 +56,7 @@ fn device(n: u32) -> DeviceId {
 
 impl Mosquitto {
     fn builder(&self, port: u16, id: &DeviceId) -> ConnectionBuilder {
-        DeviceConnection::builder(id.clone(), self.user.as_str(), self.password.as_str())
-            .broker("127.0.0.1")
-            .port(port)
-            .plain_tcp()
-            .keep_alive(Duration::from_secs(5))
-            .reconnect_backoff(Backoff::new(
-                Duration::from_millis(50),
-                Duration::from_millis(400),
-            ))
+        loopback_mqtt::loopback_builder(port, id, self.user.as_str(), self.password.as_str())
     }
 
     /// Subscribed to the states of device `n` only: the tests run at once.

@@ -7,30 +7,22 @@
 
 mod loopback_mqtt;
 
+use loopback_mqtt::tls::{acceptor, trusting_config};
 use loopback_mqtt::{guard, start_broker, Subscriber};
 use losant_device::mqtt::{DeviceConnection, MqttError, WEBSOCKET_PATH};
 use losant_device::types::DeviceState;
 use losant_device::{DeviceId, Error};
 use rumqttc::tokio_rustls::TlsAcceptor;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-const TEST_CA: &str = include_str!("data/test-ca.pem");
-const TEST_CERT: &str = include_str!("data/test-cert.pem");
-const TEST_KEY: &str = include_str!("data/test-key.pem");
 /// The most a front reads of an upgrade request.
 const MAX_HEAD: usize = 8 * 1024;
 
 fn device(n: u32) -> DeviceId {
     format!("5e{n:022x}").parse().expect("a device id")
-}
-
-fn ring() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
 }
 
 type Heads = Arc<Mutex<Vec<String>>>;
@@ -77,31 +69,6 @@ async fn relay(mut client: impl AsyncRead + AsyncWrite + Unpin, upstream: u16, h
     if server.write_all(&head).await.is_ok() {
         let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
     }
-}
-
-fn acceptor() -> TlsAcceptor {
-    let cert = CertificateDer::from_pem_slice(TEST_CERT.as_bytes()).expect("certificate");
-    let key = PrivateKeyDer::from_pem_slice(TEST_KEY.as_bytes()).expect("key");
-    let config = rustls::ServerConfig::builder_with_provider(ring())
-        .with_safe_default_protocol_versions()
-        .expect("protocol versions")
-        .with_no_client_auth()
-        .with_single_cert(vec![cert], key)
-        .expect("server configuration");
-    TlsAcceptor::from(Arc::new(config))
-}
-
-fn trusting_config() -> Arc<rustls::ClientConfig> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(CertificateDer::from_pem_slice(TEST_CA.as_bytes()).expect("CA"))
-        .expect("a root");
-    let config = rustls::ClientConfig::builder_with_provider(ring())
-        .with_safe_default_protocol_versions()
-        .expect("protocol versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Arc::new(config)
 }
 
 /// The upgrade asked for the path and subprotocol of Losant's own client.

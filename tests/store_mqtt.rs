@@ -8,10 +8,10 @@ mod loopback_mqtt;
 
 use futures::StreamExt;
 use loopback_mqtt::{guard, start_broker, Proxy, Subscriber};
-use losant_device::mqtt::{ConnectionBuilder, ConnectionEvent, DeviceConnection, Qos};
+use losant_device::mqtt::{ConnectionBuilder, ConnectionEvent, Qos};
 use losant_device::store::{DropReason, Store, StoreError, StoreEvent, StoreOptions};
 use losant_device::types::DeviceState;
-use losant_device::{Backoff, DeviceId, Error};
+use losant_device::{DeviceId, Error};
 use std::time::Duration;
 
 fn device(n: u32) -> DeviceId {
@@ -19,15 +19,7 @@ fn device(n: u32) -> DeviceId {
 }
 
 fn builder(port: u16, id: &DeviceId) -> ConnectionBuilder {
-    DeviceConnection::builder(id.clone(), "key", "secret")
-        .broker("127.0.0.1")
-        .port(port)
-        .plain_tcp()
-        .keep_alive(Duration::from_secs(5))
-        .reconnect_backoff(Backoff::new(
-            Duration::from_millis(50),
-            Duration::from_millis(400),
-        ))
+    loopback_mqtt::loopback_builder(port, id, "key", "secret")
 }
 
 fn open(dir: &tempfile::TempDir, options: StoreOptions) -> Store {

@@ -1,9 +1,11 @@
-//! Brokers, clients and proxies on loopback for the MQTT tests that are
-//! not in `tests/mqtt/`: an embedded rumqttd (with a WebSocket
-//! listener), rumqttd in a child process, a subscriber that keeps every
-//! state it receives, and a proxy that can cut the link and records which
-//! publishes the broker acknowledged.
+//! Brokers, clients and proxies on loopback that the MQTT tests share: an
+//! embedded rumqttd (with a WebSocket listener), rumqttd in a child
+//! process, a subscriber that keeps every state it receives, a proxy that
+//! can cut the link and records which publishes the broker acknowledged,
+//! and (`tls`) the test certificates.
 #![allow(dead_code)]
+
+pub mod tls;
 
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use std::collections::HashMap;
@@ -28,6 +30,25 @@ pub async fn guard<F: Future>(what: &str, future: F) -> F::Output {
         Ok(output) => output,
         Err(_) => panic!("gave up waiting for {what}"),
     }
+}
+
+/// A plain-TCP connection to a loopback broker on `port`, with a short
+/// keep-alive and a fast reconnect backoff so that tests see drops quickly.
+pub fn loopback_builder(
+    port: u16,
+    id: &losant_device::DeviceId,
+    key: &str,
+    secret: &str,
+) -> losant_device::mqtt::ConnectionBuilder {
+    losant_device::mqtt::DeviceConnection::builder(id.clone(), key, secret)
+        .broker("127.0.0.1")
+        .port(port)
+        .plain_tcp()
+        .keep_alive(Duration::from_secs(5))
+        .reconnect_backoff(losant_device::Backoff::new(
+            Duration::from_millis(50),
+            Duration::from_millis(400),
+        ))
 }
 
 pub fn free_port() -> u16 {

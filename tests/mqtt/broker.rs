@@ -1,12 +1,11 @@
 //! rumqttd, embedded in this process or in a child process the restart test can kill.
 
-use crate::support::{free_port, guard};
+use crate::loopback_mqtt::wait_listening;
+use crate::support::free_port;
 use std::collections::HashMap;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-use tokio::net::TcpStream;
 
 const CHILD_PORT_VAR: &str = "LOSANT_MQTT_TEST_BROKER_PORT";
 
@@ -49,15 +48,6 @@ pub(crate) async fn start_broker(auth: Option<(&str, &str)>) -> u16 {
     });
     wait_listening(port).await;
     port
-}
-
-async fn wait_listening(port: u16) {
-    guard("the broker to listen", async {
-        while TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
 }
 
 /// Not a test: the broker process of `a_broker_restart_*`, run as a child of

@@ -2,11 +2,9 @@
 
 use crate::support::guard;
 use futures::StreamExt;
-use losant_device::mqtt::{
-    ConnectionBuilder, ConnectionEvent, DeviceConnection, DisconnectReason, EventStream,
-};
+use losant_device::mqtt::{ConnectionBuilder, ConnectionEvent, DisconnectReason, EventStream};
 use losant_device::types::DeviceCommand;
-use losant_device::{Backoff, DeviceId};
+use losant_device::DeviceId;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -89,15 +87,7 @@ impl Peer {
 }
 
 pub(crate) fn builder(port: u16, id: &DeviceId) -> ConnectionBuilder {
-    DeviceConnection::builder(id.clone(), "access-key", "access-secret")
-        .broker("127.0.0.1")
-        .port(port)
-        .plain_tcp()
-        .keep_alive(Duration::from_secs(5))
-        .reconnect_backoff(Backoff::new(
-            Duration::from_millis(50),
-            Duration::from_millis(400),
-        ))
+    crate::loopback_mqtt::loopback_builder(port, id, "access-key", "access-secret")
 }
 
 /// The next event other than `Retrying` (the backoff tests look at those).

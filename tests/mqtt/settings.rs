@@ -2,42 +2,22 @@
 
 use crate::broker::start_broker;
 use crate::clients::{builder, Peer};
+use crate::loopback_mqtt::tls::{acceptor, ring, trusting_config};
 use crate::support::{device, guard, state_topic};
 use losant_device::mqtt::{ConnectionBuilder, DeviceConnection, MqttError};
 use losant_device::types::DeviceState;
 use losant_device::{Backoff, Error};
-use rumqttc::tokio_rustls::TlsAcceptor;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
-// A test CA and a certificate for 127.0.0.1 and localhost it signed,
-// valid 2000 to 2100 (made with openssl; test-only key).
-const TEST_CA: &str = include_str!("../data/test-ca.pem");
-const TEST_CERT: &str = include_str!("../data/test-cert.pem");
-const TEST_KEY: &str = include_str!("../data/test-key.pem");
-
-fn ring() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
-
 /// A TLS front for a plain broker: terminates TLS with the test
 /// certificate and forwards to `upstream`. Counts the connections it
 /// accepted.
 async fn tls_front(upstream: u16) -> (u16, Arc<AtomicUsize>) {
-    let cert = CertificateDer::from_pem_slice(TEST_CERT.as_bytes()).expect("certificate");
-    let key = PrivateKeyDer::from_pem_slice(TEST_KEY.as_bytes()).expect("key");
-    let config = rustls::ServerConfig::builder_with_provider(ring())
-        .with_safe_default_protocol_versions()
-        .expect("protocol versions")
-        .with_no_client_auth()
-        .with_single_cert(vec![cert], key)
-        .expect("server configuration");
-    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let acceptor = acceptor();
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("address").port();
     let accepted = Arc::new(AtomicUsize::new(0));
@@ -92,19 +72,10 @@ async fn tls_connections_verify_the_broker() {
     }
 
     // With the test CA as root, TLS works end to end.
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(CertificateDer::from_pem_slice(TEST_CA.as_bytes()).expect("CA"))
-        .expect("a root");
-    let config = rustls::ClientConfig::builder_with_provider(ring())
-        .with_safe_default_protocol_versions()
-        .expect("protocol versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
     let connection = DeviceConnection::builder(id.clone(), "access-key", "access-secret")
         .broker("127.0.0.1")
         .port(tls_port)
-        .tls_config(Arc::new(config))
+        .tls_config(trusting_config())
         .connect()
         .await
         .expect("connects over TLS");
