@@ -5,14 +5,16 @@
 //! and (`tls`) the test certificates.
 #![allow(dead_code)]
 
+mod brokers;
 pub mod tls;
+
+// Each test binary uses its own part of this module, some none of the brokers.
+#[allow(unused_imports)]
+pub use brokers::*;
 
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use std::collections::HashMap;
 use std::future::Future;
-use std::io::Read;
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -65,117 +67,6 @@ pub async fn wait_listening(port: u16) {
         }
     })
     .await
-}
-
-fn server(name: &str, port: u16) -> rumqttd::ServerSettings {
-    rumqttd::ServerSettings {
-        name: name.into(),
-        listen: SocketAddr::from(([127, 0, 0, 1], port)),
-        tls: None,
-        next_connection_delay_ms: 0,
-        connections: rumqttd::ConnectionSettings {
-            connection_timeout_ms: 10_000,
-            max_payload_size: 256 * 1024,
-            max_inflight_count: 100,
-            auth: None,
-            external_auth: None,
-            dynamic_filters: true,
-        },
-    }
-}
-
-/// rumqttd with an MQTT listener on `port` and, if asked, a WebSocket one.
-pub fn broker_config(port: u16, ws_port: Option<u16>) -> rumqttd::Config {
-    rumqttd::Config {
-        router: rumqttd::RouterConfig {
-            max_connections: 100,
-            max_outgoing_packet_count: 200,
-            // Room for a whole crash test's states, should a subscriber lag.
-            max_segment_size: 4 * 1024 * 1024,
-            max_segment_count: 10,
-            ..Default::default()
-        },
-        v4: Some(HashMap::from([("v4".to_string(), server("v4", port))])),
-        ws: ws_port.map(|ws| HashMap::from([("ws".to_string(), server("ws", ws))])),
-        ..Default::default()
-    }
-}
-
-/// An embedded rumqttd (it lives until the test binary exits).
-pub struct Broker {
-    pub port: u16,
-    pub ws_port: u16,
-}
-
-pub async fn start_broker() -> Broker {
-    let (port, ws_port) = (free_port(), free_port());
-    let config = broker_config(port, Some(ws_port));
-    std::thread::spawn(move || {
-        let mut broker = rumqttd::Broker::new(config);
-        let _ = broker.start();
-    });
-    wait_listening(port).await;
-    wait_listening(ws_port).await;
-    Broker { port, ws_port }
-}
-
-/// The body of a test binary's `broker_child_process` entry point: runs
-/// rumqttd when the environment asks for it, until the parent is gone.
-pub fn broker_child_main() {
-    let Ok(port) = std::env::var(CHILD_BROKER_PORT) else {
-        return;
-    };
-    let port: u16 = port.parse().expect("a port number");
-    exit_with_parent();
-    let mut broker = rumqttd::Broker::new(broker_config(port, None));
-    let _ = broker.start();
-}
-
-/// A child process ends when its parent does: its end of stdin closes.
-pub fn exit_with_parent() {
-    std::thread::spawn(|| {
-        let _ = std::io::stdin().read_to_end(&mut Vec::new());
-        std::process::exit(0);
-    });
-}
-
-/// rumqttd in a child process (the test binary's `broker_child_process`);
-/// killed like a crash when dropped or restarted.
-pub struct ChildBroker {
-    port: u16,
-    child: Child,
-}
-
-impl ChildBroker {
-    pub async fn start(port: u16) -> Self {
-        let exe = std::env::current_exe().expect("the test binary");
-        let child = Command::new(exe)
-            .args(["broker_child_process", "--exact", "--test-threads=1"])
-            .env(CHILD_BROKER_PORT, port.to_string())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the broker process starts");
-        wait_listening(port).await;
-        ChildBroker { port, child }
-    }
-
-    pub async fn restart(&mut self) {
-        self.kill();
-        *self = ChildBroker::start(self.port).await;
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for ChildBroker {
-    fn drop(&mut self) {
-        self.kill();
-    }
 }
 
 /// A rumqttc client subscribed at QoS 1 to every device's state topic (or

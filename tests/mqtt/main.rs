@@ -19,7 +19,6 @@
 #[path = "../loopback_mqtt/mod.rs"]
 mod loopback_mqtt;
 
-mod broker;
 mod clients;
 mod gate;
 mod scripted;
@@ -31,3 +30,10 @@ mod reconnects;
 mod settings;
 mod states;
 mod subscriptions;
+
+/// Not a test: the broker process of the restart test, this binary run
+/// again as a child. Without the environment variable it does nothing.
+#[test]
+fn broker_child_process() {
+    loopback_mqtt::broker_child_main();
+}

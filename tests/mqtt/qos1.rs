@@ -1,7 +1,7 @@
 //! QoS 1 acknowledgements, resending after a reconnection, and a slow command stream.
 
-use crate::broker::start_broker;
 use crate::clients::{builder, lost, next_command, next_event, Peer};
+use crate::loopback_mqtt::start_mqtt_broker;
 use crate::scripted::{acknowledged_publish, puback, scripted_broker, scripted_builder, PUBLISH};
 use crate::support::{command_topic, device, guard};
 use losant_device::mqtt::{MqttError, Qos};
@@ -120,7 +120,7 @@ async fn an_unacknowledged_state_is_resent_after_reconnecting() {
 /// another stream of the same topic that is read loses nothing.
 #[tokio::test]
 async fn a_slow_command_stream_loses_the_oldest_and_counts_them() {
-    let port = start_broker(None).await;
+    let port = start_mqtt_broker(None).await;
     let id = device(52);
     let connection = builder(port, &id)
         .command_buffer(2)

@@ -1,8 +1,8 @@
 //! Losing, refusing, restoring and ending the connection.
 
-use crate::broker::{start_broker, ChildBroker};
 use crate::clients::{builder, lost, next_command, next_event, Peer};
 use crate::gate::{Gate, Mode};
+use crate::loopback_mqtt::{start_mqtt_broker, ChildBroker};
 use crate::support::{command_topic, device, free_port, guard, state_topic};
 use futures::StreamExt;
 use losant_device::mqtt::{
@@ -82,7 +82,7 @@ async fn refused_credentials_are_a_typed_error() {
     // rumqttd with authentication closes the connection instead of
     // refusing it: retried until the connect timeout, then an error naming
     // the likely cause.
-    let port = start_broker(Some(("access-key", "access-secret"))).await;
+    let port = start_mqtt_broker(Some(("access-key", "access-secret"))).await;
     let error = DeviceConnection::builder(device(11), "access-key", "wrong-secret")
         .broker("127.0.0.1")
         .port(port)
@@ -104,7 +104,7 @@ async fn refused_credentials_are_a_typed_error() {
 
 #[tokio::test]
 async fn a_refused_reconnection_closes_the_connection() {
-    let port = start_broker(None).await;
+    let port = start_mqtt_broker(None).await;
     let gate = Gate::start(port, Mode::Forward).await;
     let connection = builder(gate.port, &device(12))
         .connect()
@@ -137,7 +137,7 @@ async fn a_refused_reconnection_closes_the_connection() {
 
 #[tokio::test]
 async fn publishing_while_disconnected_fails_or_is_queued_until_reconnected() {
-    let port = start_broker(None).await;
+    let port = start_mqtt_broker(None).await;
     let gate = Gate::start(port, Mode::Forward).await;
     let (strict, queueing) = (device(13), device(14));
     let mut observer = Peer::start(port, &[state_topic(&queueing)]).await;
@@ -205,7 +205,7 @@ async fn publishing_while_disconnected_fails_or_is_queued_until_reconnected() {
 /// losant-mqtt-js #7: "connect" must fire again after disconnect + connect.
 #[tokio::test]
 async fn disconnect_then_reconnect_emits_connected_again() {
-    let port = start_broker(None).await;
+    let port = start_mqtt_broker(None).await;
     let id = device(15);
     let connection = builder(port, &id).connect().await.expect("connects");
     let mut events = connection.events();
@@ -240,7 +240,7 @@ async fn disconnect_then_reconnect_emits_connected_again() {
 
 #[tokio::test]
 async fn dropping_or_closing_the_connection_stops_it() {
-    let port = start_broker(None).await;
+    let port = start_mqtt_broker(None).await;
     let connection = builder(port, &device(16))
         .connect()
         .await
@@ -262,7 +262,7 @@ async fn dropping_or_closing_the_connection_stops_it() {
 
     // A broker of its own: rumqttd 0.20 may drop a connection made right
     // after another one disconnected.
-    let port = start_broker(None).await;
+    let port = start_mqtt_broker(None).await;
     let connection = builder(port, &device(17))
         .connect()
         .await

@@ -1,7 +1,7 @@
 //! TLS, the secret kept out of debug output, and settings checked before use.
 
-use crate::broker::start_broker;
 use crate::clients::{builder, Peer};
+use crate::loopback_mqtt::start_mqtt_broker;
 use crate::loopback_mqtt::tls::{acceptor, ring, trusting_config};
 use crate::support::{device, guard, state_topic};
 use losant_device::mqtt::{ConnectionBuilder, DeviceConnection, MqttError};
@@ -47,7 +47,7 @@ async fn tls_connections_verify_the_broker() {
     let text = format!("{default:?}");
     assert!(text.contains("broker.losant.com") && text.contains("8883") && text.contains("TLS"));
 
-    let port = start_broker(None).await;
+    let port = start_mqtt_broker(None).await;
     let (tls_port, accepted) = tls_front(port).await;
     let id = device(23);
     let mut peer = Peer::start(port, &[state_topic(&id)]).await;
@@ -116,7 +116,7 @@ async fn tls_connections_verify_the_broker() {
 
 #[tokio::test]
 async fn the_secret_never_shows_in_debug_output() {
-    let port = start_broker(None).await;
+    let port = start_mqtt_broker(None).await;
     let builder = DeviceConnection::builder(device(19), "access-key", "s3cr3t-value")
         .broker("127.0.0.1")
         .port(port)
@@ -147,7 +147,7 @@ async fn bad_settings_are_rejected_before_connecting() {
 
 #[tokio::test]
 async fn an_oversized_state_is_rejected_before_sending() {
-    let port = start_broker(None).await;
+    let port = start_mqtt_broker(None).await;
     let connection = builder(port, &device(21))
         .max_packet_size(1024)
         .connect()

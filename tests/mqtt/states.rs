@@ -1,8 +1,8 @@
 //! States out and commands in, for a device and for a gateway's peripherals.
 
-use crate::broker::start_broker;
 use crate::clients::{builder, next_command, Peer};
 use crate::gate::{Gate, Mode};
+use crate::loopback_mqtt::start_mqtt_broker;
 use crate::support::{command_topic, device, state_topic};
 use losant_device::mqtt::Qos;
 use losant_device::types::{DeviceCommand, DeviceState, TimeFormat, WrappedDate};
@@ -10,7 +10,7 @@ use losant_device::Error;
 
 #[tokio::test]
 async fn state_reaches_a_subscriber_as_json_on_the_state_topic() {
-    let port = start_broker(None).await;
+    let port = start_mqtt_broker(None).await;
     let id = device(1);
     let mut observer = Peer::start(port, &[state_topic(&id)]).await;
 
@@ -35,7 +35,7 @@ async fn state_reaches_a_subscriber_as_json_on_the_state_topic() {
 
 #[tokio::test]
 async fn states_go_out_with_the_configured_qos() {
-    let port = start_broker(None).await;
+    let port = start_mqtt_broker(None).await;
     let mut gate = Gate::start(port, Mode::Forward).await;
     let qos = |packet: &[u8]| (packet[0] >> 1) & 0b11;
 
@@ -68,7 +68,7 @@ async fn states_go_out_with_the_configured_qos() {
 
 #[tokio::test]
 async fn commands_published_to_the_device_topic_arrive_on_the_stream() {
-    let port = start_broker(None).await;
+    let port = start_mqtt_broker(None).await;
     let id = device(3);
     let connection = builder(port, &id).connect().await.expect("connects");
     let mut commands = connection.commands();
@@ -93,7 +93,7 @@ async fn commands_published_to_the_device_topic_arrive_on_the_stream() {
 
 #[tokio::test]
 async fn a_gateway_reports_for_and_receives_commands_of_peripherals() {
-    let port = start_broker(None).await;
+    let port = start_mqtt_broker(None).await;
     let (gateway, first, later) = (device(4), device(5), device(6));
     let mut peer = Peer::start(port, &[state_topic(&first)]).await;
     let connection = builder(port, &gateway).connect().await.expect("connects");

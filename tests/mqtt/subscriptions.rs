@@ -1,8 +1,8 @@
 //! Subscribing and unsubscribing peripherals, and the goodbye on drop.
 
-use crate::broker::start_broker;
 use crate::clients::{builder, next_command, next_event, Peer};
 use crate::gate::{Gate, Mode};
+use crate::loopback_mqtt::start_mqtt_broker;
 use crate::scripted::{
     kind, message, scripted_broker, scripted_builder, suback, subscription, unsubscription,
     DISCONNECT, SUBSCRIBE, UNSUBSCRIBE,
@@ -87,7 +87,7 @@ async fn concurrent_subscriptions_are_matched_by_packet_id_not_order() {
 /// dropping one of two does not.
 #[tokio::test]
 async fn dropping_the_last_peripheral_stream_unsubscribes() {
-    let port = start_broker(None).await;
+    let port = start_mqtt_broker(None).await;
     let mut gate = Gate::start(port, Mode::Forward).await;
     let (gateway, peripheral) = (device(46), device(47));
     let connection = builder(gate.port, &gateway)
@@ -135,7 +135,7 @@ async fn dropping_the_last_peripheral_stream_unsubscribes() {
 /// the task ends, which ends the streams.
 #[tokio::test]
 async fn dropping_the_last_handle_sends_disconnect() {
-    let port = start_broker(None).await;
+    let port = start_mqtt_broker(None).await;
     let mut gate = Gate::start(port, Mode::Forward).await;
     let connection = builder(gate.port, &device(54))
         .connect()
