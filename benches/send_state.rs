@@ -252,12 +252,11 @@ fn report(label: &str, sdk: &[Sample], raw: &[Sample]) {
         median(&sdk_server),
         median(&raw_server)
     );
-    let connections =
-        |samples: &[Sample]| -> Vec<f64> { samples.iter().map(|s| s.connections as f64).collect() };
+    let connections = |s: &Sample| s.connections as f64;
     println!(
         "connections opened per run: SDK {}, raw {}",
-        list(&connections(sdk), 0),
-        list(&connections(raw), 0)
+        list(&field(sdk, connections), 0),
+        list(&field(raw, connections), 0)
     );
     println!(
         "wall time per request:  SDK {:.1} µs, raw {:.1} µs ({label})",
