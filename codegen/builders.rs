@@ -20,6 +20,8 @@
 //! Event-stream builders get `check()` only; `crate::sse` gives them a
 //! `send()` that returns an event stream.
 
+mod rejections;
+
 use super::load;
 use super::send_raw;
 use super::wire_table::OperationWire;
@@ -29,8 +31,11 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use syn::visit_mut::{self, VisitMut};
-use syn::{Expr, GenericArgument, ImplItem, Item, PathArguments, ReturnType, Type, WherePredicate};
+use syn::visit_mut::VisitMut;
+use syn::{Expr, GenericArgument, ImplItem, Item, PathArguments, ReturnType, Type};
+
+pub(super) use rejections::Conversions;
+use rejections::{require_static_errors, typed_rejection, Initial};
 
 /// What the pass needs to know of one operation's arguments.
 #[derive(Debug, Default)]
@@ -117,23 +122,6 @@ pub fn rewrite(file: &mut syn::File, arguments: &BTreeMap<String, Arguments>) ->
     Ok(())
 }
 
-/// `Result<T, String>` becomes `Result<T, crate::error::Rejected>`.
-fn typed_rejection(ty: &mut Type) {
-    let Type::Path(path) = ty else { return };
-    let Some(last) = path.path.segments.last_mut() else {
-        return;
-    };
-    if last.ident != "Result" {
-        return;
-    }
-    let PathArguments::AngleBracketed(arguments) = &mut last.arguments else {
-        return;
-    };
-    if let Some(GenericArgument::Type(error)) = arguments.args.iter_mut().nth(1) {
-        *error = syn::parse_quote!(crate::error::Rejected);
-    }
-}
-
 /// Rewrites the methods of one builder; returns the answer type of its
 /// `send()` (`None` for an event stream).
 fn rewrite_impl(block: &mut syn::ItemImpl, facts: &Arguments) -> Result<Option<Type>> {
@@ -172,90 +160,6 @@ fn rewrite_impl(block: &mut syn::ItemImpl, facts: &Arguments) -> Result<Option<T
         }
     }
     Ok(answer.flatten())
-}
-
-/// `Err("x was not initialized".to_string())` in `new()` becomes
-/// `Err(Rejected::missing("x"))` with Losant's name.
-struct Initial<'a> {
-    facts: &'a Arguments,
-}
-
-impl VisitMut for Initial<'_> {
-    fn visit_field_value_mut(&mut self, field: &mut syn::FieldValue) {
-        let syn::Member::Named(name) = &field.member else {
-            return;
-        };
-        let Expr::Call(call) = &field.expr else {
-            return;
-        };
-        let is_err = matches!(call.func.as_ref(), Expr::Path(p) if p.path.is_ident("Err"));
-        if !is_err {
-            return;
-        }
-        let name = name.to_string();
-        let wire = self.facts.wire_names.get(&name).cloned().unwrap_or(name);
-        field.expr = syn::parse_quote!(Err(crate::error::Rejected::missing(#wire)));
-    }
-}
-
-/// The closure of every `map_err(…)` that turns a conversion failure into
-/// text becomes one that keeps it as a `Rejected` for parameter `wire`.
-pub(super) struct Conversions<'a> {
-    pub(super) wire: &'a str,
-}
-
-impl VisitMut for Conversions<'_> {
-    fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
-        visit_mut::visit_expr_method_call_mut(self, call);
-        if call.method != "map_err" {
-            return;
-        }
-        let Some(Expr::Closure(closure)) = call.args.first() else {
-            return;
-        };
-        // `Error::InvalidRequest` paths are handled by `RawErrors`; closures
-        // here are the conversions' own.
-        if closure.inputs.len() != 1 {
-            return;
-        }
-        let wire = self.wire;
-        call.args = syn::parse_quote!(|error| crate::error::Rejected::conversion(#wire, &error));
-    }
-}
-
-/// `Rejected::conversion` keeps the failed conversion's error, which must
-/// be displayable and `'static` (ids keep the rejected value).
-fn require_static_errors(function: &mut syn::ImplItemFn) {
-    let Some(clause) = function.sig.generics.where_clause.as_mut() else {
-        return;
-    };
-    let mut added: Vec<WherePredicate> = Vec::new();
-    for predicate in &clause.predicates {
-        let WherePredicate::Type(predicate) = predicate else {
-            continue;
-        };
-        for bound in &predicate.bounds {
-            let syn::TypeParamBound::Trait(bound) = bound else {
-                continue;
-            };
-            let Some(last) = bound.path.segments.last() else {
-                continue;
-            };
-            if last.ident != "TryInto" {
-                continue;
-            }
-            let PathArguments::AngleBracketed(arguments) = &last.arguments else {
-                continue;
-            };
-            if let Some(GenericArgument::Type(target)) = arguments.args.first() {
-                let value = &predicate.bounded_ty;
-                added.push(syn::parse_quote!(
-                    <#value as std::convert::TryInto<#target>>::Error: std::fmt::Display + 'static
-                ));
-            }
-        }
-    }
-    clause.predicates.extend(added);
 }
 
 /// `send()`, `check()` and `IntoFuture` of one builder.

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// Why one argument of a request builder was rejected: the parameter as
-/// Losant names it, the reason and the value (see `codegen/builders.rs`).
+/// Losant names it, the reason and the value (see `codegen/builders/rejections.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Rejected {
     // Borrowed where they can be: every builder starts with its required
