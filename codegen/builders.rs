@@ -316,3 +316,34 @@ pub fn generic_arg(ty: &Type, outer: &str) -> Option<Type> {
         _ => None,
     })
 }
+
+/// Each trait bound in the where clause of `function`: the bounded type
+/// and the last segment of the trait's path (`TryInto<T>`, `FnOnce(T) -> T`).
+pub fn where_bounds(
+    function: &syn::ImplItemFn,
+) -> impl Iterator<Item = (&Type, &syn::PathSegment)> {
+    let predicates = function
+        .sig
+        .generics
+        .where_clause
+        .iter()
+        .flat_map(|clause| &clause.predicates);
+    predicates
+        .filter_map(|predicate| match predicate {
+            syn::WherePredicate::Type(predicate) => Some(predicate),
+            _ => None,
+        })
+        .flat_map(|predicate| {
+            predicate
+                .bounds
+                .iter()
+                .filter_map(move |bound| match bound {
+                    syn::TypeParamBound::Trait(bound) => bound
+                        .path
+                        .segments
+                        .last()
+                        .map(|last| (&predicate.bounded_ty, last)),
+                    _ => None,
+                })
+        })
+}

@@ -1,7 +1,7 @@
 //! How a builder's argument failures become `crate::error::Rejected`,
 //! which names the argument as Losant does, instead of progenitor's text.
 
-use super::Arguments;
+use super::{where_bounds, Arguments};
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, GenericArgument, PathArguments, Type, WherePredicate};
 
@@ -74,34 +74,21 @@ impl VisitMut for Conversions<'_> {
 /// `Rejected::conversion` keeps the failed conversion's error, which must
 /// be displayable and `'static` (ids keep the rejected value).
 pub(super) fn require_static_errors(function: &mut syn::ImplItemFn) {
-    let Some(clause) = function.sig.generics.where_clause.as_mut() else {
-        return;
-    };
-    let mut added: Vec<WherePredicate> = Vec::new();
-    for predicate in &clause.predicates {
-        let WherePredicate::Type(predicate) = predicate else {
-            continue;
-        };
-        for bound in &predicate.bounds {
-            let syn::TypeParamBound::Trait(bound) = bound else {
-                continue;
-            };
-            let Some(last) = bound.path.segments.last() else {
-                continue;
-            };
-            if last.ident != "TryInto" {
-                continue;
-            }
+    let added: Vec<WherePredicate> = where_bounds(function)
+        .filter(|(_, last)| last.ident == "TryInto")
+        .filter_map(|(value, last)| {
             let PathArguments::AngleBracketed(arguments) = &last.arguments else {
-                continue;
+                return None;
             };
-            if let Some(GenericArgument::Type(target)) = arguments.args.first() {
-                let value = &predicate.bounded_ty;
-                added.push(syn::parse_quote!(
-                    <#value as std::convert::TryInto<#target>>::Error: std::fmt::Display + 'static
-                ));
-            }
-        }
+            let Some(GenericArgument::Type(target)) = arguments.args.first() else {
+                return None;
+            };
+            Some(syn::parse_quote!(
+                <#value as std::convert::TryInto<#target>>::Error: std::fmt::Display + 'static
+            ))
+        })
+        .collect();
+    if let Some(clause) = function.sig.generics.where_clause.as_mut() {
+        clause.predicates.extend(added);
     }
-    clause.predicates.extend(added);
 }

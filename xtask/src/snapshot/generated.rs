@@ -2,13 +2,10 @@
 //! generates (a `syn` walk): operations with their setters and answer,
 //! types with their fields and variants.
 
-use crate::codegen::builders::generic_arg;
+use crate::codegen::builders::{generic_arg, where_bounds};
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use syn::{
-    Fields, GenericArgument, ImplItem, Item, PathArguments, ReturnType, Type, Visibility,
-    WherePredicate,
-};
+use syn::{Fields, GenericArgument, ImplItem, Item, PathArguments, ReturnType, Type, Visibility};
 
 struct Operation {
     setters: Vec<(String, String, bool)>,
@@ -183,32 +180,19 @@ fn read_builders(items: &[Item], builders: &mut BTreeMap<String, Operation>) {
 
 /// `T` of `where V: TryInto<T>`, or the `FnOnce(T) -> T` of `body_map`.
 fn setter_target(function: &syn::ImplItemFn) -> String {
-    if let Some(clause) = &function.sig.generics.where_clause {
-        for predicate in &clause.predicates {
-            let WherePredicate::Type(predicate) = predicate else {
-                continue;
-            };
-            for bound in &predicate.bounds {
-                let syn::TypeParamBound::Trait(bound) = bound else {
-                    continue;
-                };
-                let Some(last) = bound.path.segments.last() else {
-                    continue;
-                };
-                match &last.arguments {
-                    PathArguments::AngleBracketed(args) if last.ident == "TryInto" => {
-                        if let Some(GenericArgument::Type(t)) = args.args.first() {
-                            return type_text(t);
-                        }
-                    }
-                    PathArguments::Parenthesized(args) => {
-                        let inputs: Vec<String> =
-                            args.inputs.iter().map(|arg| type_text(&arg.ty)).collect();
-                        return format!("FnOnce({}) -> …", inputs.join(", "));
-                    }
-                    _ => {}
+    for (_, last) in where_bounds(function) {
+        match &last.arguments {
+            PathArguments::AngleBracketed(args) if last.ident == "TryInto" => {
+                if let Some(GenericArgument::Type(t)) = args.args.first() {
+                    return type_text(t);
                 }
             }
+            PathArguments::Parenthesized(args) => {
+                let inputs: Vec<String> =
+                    args.inputs.iter().map(|arg| type_text(&arg.ty)).collect();
+                return format!("FnOnce({}) -> …", inputs.join(", "));
+            }
+            _ => {}
         }
     }
     let inputs: Vec<String> = function
