@@ -34,8 +34,6 @@ fn a_base_url_with_a_query_a_fragment_or_user_info_is_refused() {
         .is_ok());
 }
 
-// ------------------------------------------------------------ page streams
-
 #[tokio::test]
 async fn the_operation_timeout_bounds_all_attempts_and_waits() {
     let busy = Reply::json(503, json!({"type": "Unavailable", "message": "busy"}))
@@ -62,8 +60,6 @@ async fn the_operation_timeout_bounds_all_attempts_and_waits() {
         "{error:?}"
     );
 }
-
-// ------------------------------------------------------------------- inputs
 
 #[tokio::test]
 async fn keep_alive_interval_is_checked_before_any_request() {

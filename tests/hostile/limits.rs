@@ -78,5 +78,3 @@ async fn a_huge_error_page_is_read_only_in_part() {
         other => panic!("expected Api, got {other:?}"),
     }
 }
-
-// ------------------------------------------------------------------ secrets

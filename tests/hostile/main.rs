@@ -40,5 +40,3 @@ async fn get_device(client: &Client) -> Result<losant_device::types::Device, Err
         .await
         .expect("the call ends")
 }
-
-// ------------------------------------------------------------ response size

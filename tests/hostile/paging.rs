@@ -6,7 +6,8 @@ use crate::loopback::{serve, Reply};
 use crate::{client, settings, PATIENCE};
 use futures::StreamExt;
 use losant_device::pagination::PageProblem;
-use losant_device::Error;
+use losant_device::types::Device;
+use losant_device::{Client, Error};
 use serde_json::json;
 
 fn page(first: usize, count: usize, total: Option<usize>) -> serde_json::Value {
@@ -18,6 +19,18 @@ fn page(first: usize, count: usize, total: Option<usize>) -> serde_json::Value {
         page["totalCount"] = json!(total);
     }
     page
+}
+
+/// Every device, two per page, within the hang guard.
+async fn collect_all(client: &Client) -> Result<Vec<Device>, Error> {
+    let walk = client
+        .list_devices()
+        .application_id(APP)
+        .per_page(2)
+        .collect_all();
+    tokio::time::timeout(PATIENCE, walk)
+        .await
+        .expect("the walk ends")
 }
 
 #[tokio::test]
@@ -53,16 +66,7 @@ async fn pages_without_a_total_stop_at_max_pages() {
         .collect();
     let server = serve(script).await;
     let client = settings(&server.base_url).max_pages(5).build().unwrap();
-    let result = tokio::time::timeout(
-        PATIENCE,
-        client
-            .list_devices()
-            .application_id(APP)
-            .per_page(2)
-            .collect_all(),
-    )
-    .await
-    .unwrap();
+    let result = collect_all(&client).await;
     assert!(
         matches!(
             result,
@@ -84,21 +88,10 @@ async fn pages_beyond_what_the_total_allows_stop_the_stream() {
         .collect();
     let server = serve(script).await;
     let client = settings(&server.base_url).max_pages(8).build().unwrap();
-    let result = tokio::time::timeout(
-        PATIENCE,
-        client
-            .list_devices()
-            .application_id(APP)
-            .per_page(2)
-            .collect_all(),
-    )
-    .await
-    .unwrap();
+    let result = collect_all(&client).await;
     assert!(
         matches!(result, Err(Error::Pagination { .. })),
         "{result:?}"
     );
     assert!(server.hits() <= 9, "{} pages fetched", server.hits());
 }
-
-// ---------------------------------------------------------------- redirects

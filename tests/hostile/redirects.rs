@@ -49,5 +49,3 @@ async fn same_origin_redirects_are_followed_when_allowed() {
     assert_eq!(device.name.as_deref(), Some("My Device"));
     assert_eq!(server.requests()[1].query(), "moved=1");
 }
-
-// --------------------------------------------------------- operation deadline

@@ -73,5 +73,3 @@ async fn a_device_secret_echoed_by_the_login_is_redacted() {
     .expect_err("400");
     assert_no_secret(&error, &["the-access-secret-42"]);
 }
-
-// ---------------------------------------------------------------- base URL
