@@ -14,14 +14,14 @@
 //! size (`VmHWM`), since SQLite allocates outside Rust's allocator.
 
 mod common;
+#[path = "../tests/loopback_mqtt/mod.rs"]
+mod loopback_mqtt;
 
 use common::{list, median, print_load, RUNS};
 use losant_device::mqtt::{ConnectionBuilder, DeviceConnection};
 use losant_device::store::{Store, StoreOptions};
 use losant_device::types::DeviceState;
 use losant_device::DeviceId;
-use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -42,13 +42,6 @@ fn state(n: usize) -> DeviceState {
         .with("seq", n as i64)
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port()
-}
-
 fn builder(port: u16) -> ConnectionBuilder {
     DeviceConnection::builder(device(), "key", "secret")
         .broker("127.0.0.1")
@@ -58,7 +51,7 @@ fn builder(port: u16) -> ConnectionBuilder {
 
 /// A connection to a port where nothing listens: it stays offline.
 fn offline(store: Option<&Store>, queue: usize) -> DeviceConnection {
-    let mut builder = builder(free_port()).offline_queue(queue);
+    let mut builder = builder(loopback_mqtt::free_port()).offline_queue(queue);
     if let Some(store) = store {
         builder = builder.store(store.clone());
     }
@@ -100,42 +93,6 @@ async fn take_run(durable: bool, count: usize, tasks: usize) -> f64 {
         store.close().await;
     }
     rate
-}
-
-fn broker() -> u16 {
-    let port = free_port();
-    let server = rumqttd::ServerSettings {
-        name: "v4".into(),
-        listen: SocketAddr::from(([127, 0, 0, 1], port)),
-        tls: None,
-        next_connection_delay_ms: 0,
-        connections: rumqttd::ConnectionSettings {
-            connection_timeout_ms: 10_000,
-            max_payload_size: 256 * 1024,
-            max_inflight_count: 100,
-            auth: None,
-            external_auth: None,
-            dynamic_filters: true,
-        },
-    };
-    let config = rumqttd::Config {
-        router: rumqttd::RouterConfig {
-            max_connections: 100,
-            max_outgoing_packet_count: 200,
-            max_segment_size: 4 * 1024 * 1024,
-            max_segment_count: 10,
-            ..Default::default()
-        },
-        v4: Some(HashMap::from([("v4".to_string(), server)])),
-        ..Default::default()
-    };
-    std::thread::spawn(move || {
-        let _ = rumqttd::Broker::new(config).start();
-    });
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    port
 }
 
 /// Entries delivered per second from a store filled offline.
@@ -231,7 +188,7 @@ fn main() {
     let filter: Option<String> = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
     let wanted = |name: &str| filter.as_deref().is_none_or(|filter| name.contains(filter));
     print_load();
-    let port = broker();
+    let port = runtime.block_on(loopback_mqtt::start_mqtt_broker(None));
     let runtime = Arc::new(runtime);
 
     if wanted("take") {
