@@ -136,7 +136,7 @@ fn decoder(
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 enum Key {
                     #(#variants,)*
-                    Unknown(::std::string::String),
+                    Unknown(::smol_str::SmolStr),
                 }
                 struct KeyVisitor;
                 impl<'de> #de::Visitor<'de> for KeyVisitor {
@@ -147,7 +147,7 @@ fn decoder(
                     fn visit_str<E: #de::Error>(self, key: &str) -> ::std::result::Result<Key, E> {
                         ::std::result::Result::Ok(match key {
                             #(#wires => Key::#variants,)*
-                            other => Key::Unknown(other.to_owned()),
+                            other => Key::Unknown(::smol_str::SmolStr::new(other)),
                         })
                     }
                 }

@@ -3,6 +3,7 @@
 //! rejected when it is parsed, before any request is made.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use smol_str::SmolStr;
 use std::fmt;
 use std::str::FromStr;
 
@@ -32,17 +33,17 @@ fn is_attribute_name(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-/// How an id keeps its text: a 24-character object id inline (an id is
-/// decoded for every device of every page, and this spares an allocation),
-/// a name in a `String`.
+/// How an id keeps its text: a 24-character object id inline, a name inline
+/// up to 23 bytes (ids and names are decoded for every device of every page,
+/// and this spares an allocation for each).
 trait Text: Clone {
     fn from_checked(text: &str) -> Self;
     fn as_text(&self) -> &str;
 }
 
-impl Text for String {
+impl Text for SmolStr {
     fn from_checked(text: &str) -> Self {
-        text.to_string()
+        SmolStr::new(text)
     }
 
     fn as_text(&self) -> &str {
@@ -196,9 +197,9 @@ validated_string!(
 validated_string!(
     /// A device attribute name (also used for tag keys): 1–255 characters
     /// from `0-9 a-z A-Z _ -`.
-    AttributeName(String), "attribute name", "name", "1-255 characters from 0-9, a-z, A-Z, _ and -", is_attribute_name
+    AttributeName(SmolStr), "attribute name", "name", "1-255 characters from 0-9, a-z, A-Z, _ and -", is_attribute_name
 );
 validated_string!(
     /// A tag key: 1–255 characters from `0-9 a-z A-Z _ -`.
-    TagKey(String), "tag key", "key", "1-255 characters from 0-9, a-z, A-Z, _ and -", is_attribute_name
+    TagKey(SmolStr), "tag key", "key", "1-255 characters from 0-9, a-z, A-Z, _ and -", is_attribute_name
 );

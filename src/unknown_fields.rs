@@ -5,9 +5,10 @@
 //! Losant added after this crate was built.
 //!
 //! They are kept as the raw JSON text of each value, in the order received:
-//! one allocation per unknown field, where a `serde_json::Map` of `Value`s
-//! costs a tree node of some 600 bytes per object at every level. Most
-//! callers never look at them; those who do parse the one they need.
+//! one allocation per unknown field (its key, up to 23 bytes, is kept
+//! inline), where a `serde_json::Map` of `Value`s costs a tree node of some
+//! 600 bytes per object at every level. Most callers never look at them;
+//! those who do parse the one they need.
 //!
 //! Decoding only appends, so an object with a great many unknown keys costs
 //! linear time. A repeated key is kept as it came (and so re-encoded);
@@ -17,6 +18,7 @@ use serde::de::{DeserializeOwned, MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
+use smol_str::SmolStr;
 use std::fmt;
 
 /// Fields of a JSON object that the generated type has no field for, each
@@ -42,7 +44,7 @@ use std::fmt;
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Clone, Default)]
-pub struct UnknownFields(Vec<(String, Box<RawValue>)>);
+pub struct UnknownFields(Vec<(SmolStr, Box<RawValue>)>);
 
 impl UnknownFields {
     /// The raw JSON of the field `key` (its last value if it is repeated),
@@ -69,7 +71,7 @@ impl UnknownFields {
         value: &T,
     ) -> serde_json::Result<()> {
         let raw = serde_json::value::to_raw_value(value)?;
-        let key = key.into();
+        let key = SmolStr::from(key.into());
         self.remove(&key);
         self.0.push((key, raw));
         Ok(())
@@ -103,7 +105,7 @@ impl UnknownFields {
 
     /// Appends a decoded field; the generated decoders add fields through
     /// this.
-    pub(crate) fn push_raw(&mut self, key: String, value: Box<RawValue>) {
+    pub(crate) fn push_raw(&mut self, key: SmolStr, value: Box<RawValue>) {
         self.0.push((key, value));
     }
 
@@ -173,7 +175,7 @@ impl<'de> Deserialize<'de> for UnknownFields {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UnknownFields, A::Error> {
                 let mut fields = UnknownFields::default();
-                while let Some((key, value)) = map.next_entry::<String, Box<RawValue>>()? {
+                while let Some((key, value)) = map.next_entry::<SmolStr, Box<RawValue>>()? {
                     fields.push_raw(key, value);
                 }
                 Ok(fields)
@@ -267,6 +269,22 @@ mod tests {
         );
         assert!(fields.is_empty());
         assert!(fields.decode::<String>("a").is_none());
+    }
+
+    #[test]
+    fn keys_short_and_long_are_kept_whole() {
+        // 23 bytes is the longest key kept inline, 24 the shortest on the heap.
+        let keys = [
+            "k".repeat(23),
+            "k".repeat(24),
+            "ключ".repeat(40),
+            "a\"b".into(),
+        ];
+        let entries: Vec<String> = keys.iter().map(|k| format!("{}:1", json!(k))).collect();
+        let text = format!("{{{}}}", entries.join(","));
+        let fields = decoded(&text);
+        assert_eq!(fields.iter().map(|(k, _)| k).collect::<Vec<_>>(), keys);
+        assert_eq!(serde_json::to_string(&fields).expect("encodes"), text);
     }
 
     #[test]
