@@ -23,15 +23,35 @@ pub struct InvalidId {
     pub expected: &'static str,
 }
 
+// Both checks run for every id and name of every device of every page.
+
+/// Looks at all 24 bytes without stopping early: without a branch per byte,
+/// the compiler checks them a vector at a time.
 fn is_object_id(s: &str) -> bool {
-    s.len() == 24 && s.bytes().all(|b| b.is_ascii_hexdigit())
+    let Ok(bytes) = <&[u8; 24]>::try_from(s.as_bytes()) else {
+        return false;
+    };
+    bytes.iter().fold(true, |ok, &b| {
+        ok & (b.is_ascii_digit() | matches!(b | 0x20, b'a'..=b'f'))
+    })
 }
 
+/// Names are short, too short for vectors: one table lookup per byte.
 fn is_attribute_name(s: &str) -> bool {
-    (1..=255).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    (1..=255).contains(&s.len()) && s.bytes().all(|b| NAME_BYTES[usize::from(b)])
 }
+
+/// The bytes a name may hold: `0-9 a-z A-Z _ -`.
+static NAME_BYTES: [bool; 256] = {
+    let mut allowed = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        allowed[byte] = b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+        byte += 1;
+    }
+    allowed
+};
 
 /// How an id keeps its text: a 24-character object id inline, a name inline
 /// up to 23 bytes (ids and names are decoded for every device of every page,
@@ -203,3 +223,33 @@ validated_string!(
     /// A tag key: 1–255 characters from `0-9 a-z A-Z _ -`.
     TagKey(SmolStr), "tag key", "key", "1-255 characters from 0-9, a-z, A-Z, _ and -", is_attribute_name
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_checks_accept_exactly_the_allowed_bytes() {
+        for byte in 0..=u8::MAX {
+            let hex = byte.is_ascii_hexdigit();
+            let name = byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-';
+            let mut id = *b"575ecf887ae143cd83dc4aa2";
+            for at in [0, 11, 23] {
+                let saved = id[at];
+                id[at] = byte;
+                let text = String::from_utf8_lossy(&id);
+                assert_eq!(is_object_id(&text), hex, "byte {byte:#04x} at {at}");
+                id[at] = saved;
+            }
+            let single = String::from_utf8_lossy(&[byte]).into_owned();
+            assert_eq!(is_attribute_name(&single), name, "byte {byte:#04x}");
+            let inside = format!("ab{single}cd");
+            assert_eq!(is_attribute_name(&inside), name, "byte {byte:#04x} inside");
+        }
+        assert!(!is_object_id("575ecf887ae143cd83dc4aa"));
+        assert!(!is_object_id("575ecf887ae143cd83dc4aa21"));
+        assert!(!is_attribute_name(""));
+        assert!(is_attribute_name(&"a".repeat(255)));
+        assert!(!is_attribute_name(&"a".repeat(256)));
+    }
+}

@@ -47,15 +47,22 @@ fn parse_losant_form(text: &[u8]) -> Option<DateTime<Utc>> {
     else {
         return None;
     };
-    let digit = |b: u8| b.is_ascii_digit().then(|| u32::from(b - b'0'));
-    let two = |a, b| Some(digit(a)? * 10 + digit(b)?);
-    let year = two(y0, y1)? * 100 + two(y2, y3)?;
-    let month = two(m0, m1)?;
-    let day = two(d0, d1)?;
-    let millis = two(f0, f1)? * 10 + digit(f2)?;
-    let date = chrono::NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
+    let digits = [
+        y0, y1, y2, y3, m0, m1, d0, d1, h0, h1, n0, n1, s0, s1, f0, f1, f2,
+    ]
+    .map(|b| b.wrapping_sub(b'0'));
+    // All seventeen checked at once rather than one branch each.
+    if !digits.iter().fold(true, |ok, &d| ok & (d < 10)) {
+        return None;
+    }
+    let [y0, y1, y2, y3, m0, m1, d0, d1, h0, h1, n0, n1, s0, s1, f0, f1, f2] =
+        digits.map(u32::from);
+    let year = ((y0 * 10 + y1) * 10 + y2) * 10 + y3;
+    let millis = (f0 * 10 + f1) * 10 + f2;
+    // Four digits: `year` is below 10,000 and fits an i32.
+    let date = chrono::NaiveDate::from_ymd_opt(year as i32, m0 * 10 + m1, d0 * 10 + d1)?;
     let time =
-        chrono::NaiveTime::from_hms_milli_opt(two(h0, h1)?, two(n0, n1)?, two(s0, s1)?, millis)?;
+        chrono::NaiveTime::from_hms_milli_opt(h0 * 10 + h1, n0 * 10 + n1, s0 * 10 + s1, millis)?;
     Some(date.and_time(time).and_utc())
 }
 
@@ -152,6 +159,32 @@ mod tests {
             let general = DateTime::parse_from_rfc3339(text).ok().map(|t| t.to_utc());
             assert_eq!(fast, general, "{text}");
             assert!(fast.is_some(), "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_fast_path_agrees_with_chrono_around_the_edges(
+            date in (0u32..10_000, 0u32..14, 0u32..33),
+            time in (0u32..25, 0u32..61, 0u32..62, 0u32..1000),
+            noise in proptest::option::of((0usize..24, proptest::num::u8::ANY)),
+        ) {
+            let ((year, month, day), (hour, minute, second, millis)) = (date, time);
+            let mut text = format!(
+                "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{millis:03}Z"
+            )
+            .into_bytes();
+            if let Some((at, byte)) = noise {
+                text[at] = byte;
+            }
+            let text = String::from_utf8_lossy(&text);
+            let general = DateTime::parse_from_rfc3339(&text).ok().map(|t| t.to_utc());
+            let fast = parse_losant_form(text.as_bytes());
+            // chrono also takes a leap second (`:60`), which the fast path
+            // leaves to it.
+            if fast.is_some() || !text.contains(":60.") {
+                proptest::prop_assert_eq!(fast, general, "{}", text);
+            }
         }
     }
 
