@@ -217,19 +217,21 @@ fn new_methods(
             /// awaiting the builder. Every argument is checked first, so a
             /// bad one fails before anything is sent.
             ///
-            /// The returned future holds only the checked outcome and the
-            /// request in flight, not the builder.
+            /// The returned future holds the whole call and allocates
+            /// nothing of its own; awaiting the builder instead boxes it.
             // Compiled only in the crates that call it (see `on_demand`).
             #[inline]
             pub fn send(
                 self,
             ) -> impl ::std::future::Future<Output = ::std::result::Result<#answer, crate::Error>> + Send + 'a {
-                let checked = self.check();
-                let client = self.client;
-                let raw: crate::transport::RawCall<'a> = ::std::boxed::Box::pin(self.send_raw());
-                async move {
-                    checked?;
-                    crate::transport::send(#operation, client, raw).await
+                // Not an `async move` block around the call: the request
+                // it captured and the call it awaits would each take room.
+                match self.check() {
+                    Err(rejected) => ::futures::future::Either::Left(::std::future::ready(Err(rejected))),
+                    Ok(()) => {
+                        let client = self.client;
+                        ::futures::future::Either::Right(crate::transport::send(#operation, client, self.send_raw()))
+                    }
                 }
             }
 

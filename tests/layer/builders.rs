@@ -199,3 +199,34 @@ async fn an_undocumented_success_status_still_yields_the_answer() {
         .unwrap();
     assert_eq!(created.name.as_deref(), Some("My Device"));
 }
+
+/// A call may be made (by `send()` or `into_future()`) before any runtime
+/// is running, and awaited inside one later: its timers start at the
+/// first poll.
+#[test]
+fn a_call_made_outside_a_runtime_runs_inside_one_later() {
+    use crate::loopback::{serve, Reply};
+    use losant_device::types::DeviceState;
+    use std::future::IntoFuture as _;
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(serve(vec![
+        Reply::json(200, json!({"success": true})),
+        Reply::json(200, json!({"success": true})),
+    ]));
+    let client =
+        crate::retries::loopback_client(&server.base_url, losant_device::RetryPolicy::standard());
+    let device = client
+        .application(APP.parse().unwrap())
+        .device(DEVICE.parse().unwrap());
+    let by_send = device.send_state(DeviceState::now().with("temp", 1)).send();
+    let by_await = device
+        .send_state(DeviceState::now().with("temp", 2))
+        .into_future();
+    assert_eq!(runtime.block_on(by_send).unwrap().success, Some(true));
+    assert_eq!(runtime.block_on(by_await).unwrap().success, Some(true));
+    assert_eq!(server.hits(), 2);
+}

@@ -6,6 +6,7 @@ use crate::loopback::{event, serve, End, Reply};
 use crate::{device, drain, next, options, state, temp, PATIENCE};
 use losant_device::types::StateValue;
 use losant_device::Error;
+use std::time::Duration;
 
 #[tokio::test]
 async fn client_errors_end_the_stream_without_reconnecting() {
@@ -77,4 +78,41 @@ async fn the_stream_can_move_into_a_task() {
     let task = tokio::spawn(async move { next(&mut stream).await.map(|e| e.data) });
     let data = task.await.expect("the task").expect("an event");
     assert_eq!(data.data.get("temp"), Some(&StateValue::Int64(5)));
+}
+
+/// The request timeout bounds one answer, not a stream: events paced wider
+/// apart than it still arrive, on the one connection, whether the SDK
+/// builds its own reqwest client or is given one.
+#[tokio::test]
+async fn a_stream_outlives_the_request_timeout() {
+    // reqwest is built without a crypto provider; loopback HTTP needs none,
+    // but building a reqwest client does.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let given = reqwest::Client::builder()
+        .build()
+        .expect("a reqwest client");
+    for http in [None, Some(given)] {
+        let server = serve(vec![Reply::sse(
+            (1..=4).map(|t| event("deviceState", None, &state(t))),
+            End::Hold,
+        )
+        .paced(Duration::from_millis(150))])
+        .await;
+        let mut settings = losant_device::Client::builder()
+            .base_url(&server.base_url)
+            .token(crate::common::TOKEN)
+            .retry_policy(losant_device::RetryPolicy::disabled())
+            .request_timeout(Duration::from_millis(200));
+        if let Some(http) = &http {
+            settings = settings.reqwest_client(http.clone());
+        }
+        let client = settings.build().expect("a client");
+        let mut stream = device(&client).state_stream_with(options());
+        for expected in 1..=4 {
+            let event = next(&mut stream).await.expect("an event");
+            assert_eq!(temp(&event), Some(&StateValue::Int64(expected)));
+        }
+        drop(stream);
+        assert_eq!(server.requests().len(), 1, "the stream was not cut");
+    }
 }
