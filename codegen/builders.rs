@@ -8,13 +8,15 @@
 //! - each argument is kept as `Result<T, crate::error::Rejected>`, which
 //!   records the Losant wire name (`deviceId`, `perPage`), the reason and
 //!   the rejected value, straight from the conversion's own error;
-//! - progenitor's `send()` becomes the crate-private `send_raw()`, which
-//!   returns a JSON answer undecoded (`crate::transport::send` reads and
-//!   decodes it; see there why; the rewrite is in [`super::send_raw`]);
+//! - progenitor's `send()` becomes the crate-private `build_request()`,
+//!   which only builds the request (`crate::transport::send` sends it and
+//!   decodes the answer; see there why; the rewrite is in
+//!   [`super::send_raw`]), or `send_raw()` for an event stream;
 //! - a new `send()` first runs `check()`: every rejected argument, and every
 //!   numeric bound the spec gives a parameter (`perPage` 1 to 1000), fails
-//!   before any I/O; it then calls `send_raw()` and turns its outcome into
-//!   the answer or a [`crate::Error`] (`crate::transport::send`);
+//!   before any I/O; it then builds the request and has
+//!   `crate::transport::send` turn it into the answer or a
+//!   [`crate::Error`];
 //! - every builder implements `IntoFuture` through `send()`.
 //!
 //! Event-stream builders get `check()` only; `crate::sse` gives them a
@@ -144,7 +146,7 @@ fn rewrite_impl(block: &mut syn::ItemImpl, facts: &Arguments) -> Result<Option<T
                     &optional,
                     facts.hypermedia,
                     matches!(answer, Some(Some(_))),
-                );
+                )?;
             }
             "body_map" => {}
             setter => {
@@ -224,15 +226,9 @@ fn new_methods(
             pub fn send(
                 self,
             ) -> impl ::std::future::Future<Output = ::std::result::Result<#answer, crate::Error>> + Send + 'a {
-                // Not an `async move` block around the call: the request
-                // it captured and the call it awaits would each take room.
-                match self.check() {
-                    Err(rejected) => ::futures::future::Either::Left(::std::future::ready(Err(rejected))),
-                    Ok(()) => {
-                        let client = self.client;
-                        ::futures::future::Either::Right(crate::transport::send(#operation, client, self.send_raw()))
-                    }
-                }
+                let client = self.client;
+                let request = self.check().map(|()| self.build_request());
+                crate::transport::send(#operation, client, request)
             }
 
             #check

@@ -1,6 +1,7 @@
-//! progenitor's `send()` of each builder becomes the crate-private
-//! `send_raw()`, which sends the request Losant's clients send and returns
-//! a JSON answer undecoded (`crate::transport::send` decodes it):
+//! progenitor's `send()` of each builder becomes crate-private: an event
+//! stream's `send_raw()` sends the request Losant's clients send, and a
+//! JSON operation's `build_request()` only builds it
+//! (`crate::transport::send` sends it and decodes the answer):
 //!
 //! - conversion failures keep their `Rejected` (see `builders`);
 //! - progenitor's own `api-version` header goes;
@@ -19,21 +20,22 @@
 
 use super::builders::Conversions;
 use super::wire_facts::HYPERMEDIA_QUERY;
+use super::{fail, Result};
 use quote::{format_ident, quote};
 use std::collections::BTreeSet;
 use syn::punctuated::Punctuated;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Token};
 
-/// Turns progenitor's `send()` into `send_raw()`. `optional` names the
-/// builder's arguments that start unset; `json_answer`: the answer is
-/// JSON (not an event stream), returned undecoded.
+/// Turns progenitor's `send()` into `send_raw()`, or `build_request()`
+/// when `json_answer` (not an event stream). `optional` names the
+/// builder's arguments that start unset.
 pub fn rewrite(
     function: &mut syn::ImplItemFn,
     optional: &BTreeSet<String>,
     hypermedia: bool,
     json_answer: bool,
-) {
+) -> Result<()> {
     function.sig.ident = format_ident!("send_raw");
     function.vis = syn::parse_quote!(pub(crate));
     let block = &mut function.block;
@@ -46,11 +48,38 @@ pub fn rewrite(
     }
     .visit_block_mut(block);
     if json_answer {
-        function.sig.output = syn::parse_quote! {
-            -> Result<::reqwest::Response, Error<()>>
-        };
-        Undecoded.visit_block_mut(&mut function.block);
+        into_request_builder(function)?;
     }
+    Ok(())
+}
+
+/// A JSON operation's `send_raw()` becomes `build_request()`: it stops
+/// once the request is built and returns it, no longer `async`. Sending,
+/// the hooks and reading the answer are `crate::transport::send`'s, in
+/// code shared by every operation: there is then no per-operation state
+/// machine to compile, and a call in flight holds the request, not the
+/// builder it came from as well.
+fn into_request_builder(function: &mut syn::ImplItemFn) -> Result<()> {
+    function.sig.ident = format_ident!("build_request");
+    function.sig.asyncness = None;
+    function.attrs.retain(|attr| !attr.path().is_ident("doc"));
+    function.attrs.push(
+        syn::parse_quote!(#[doc = "The request of this call; `crate::transport::send` sends it."]),
+    );
+    function.sig.output = syn::parse_quote! {
+        -> Result<::reqwest::Request, Error<()>>
+    };
+    let stmts = &mut function.block.stmts;
+    let sending = stmts.iter().position(|stmt| {
+        matches!(stmt, syn::Stmt::Local(local)
+            if quote::ToTokens::to_token_stream(&local.pat).to_string() == "info")
+    });
+    let Some(sending) = sending else {
+        return fail("a generated send() has no `let info`: progenitor changed its output");
+    };
+    stmts.truncate(sending);
+    stmts.push(syn::parse_quote!(return Ok(request);));
+    Ok(())
 }
 
 /// The URL and query string of one `send_raw()`; `optional` names the
@@ -211,29 +240,6 @@ impl VisitMut for NoApiVersionHeader {
         );
         if is_with_capacity {
             *call = syn::parse_quote!(::reqwest::header::HeaderMap::new());
-        }
-    }
-}
-
-/// `ResponseValue::from_response(response).await` becomes `Ok(response)`:
-/// the answer is decoded by `crate::transport::send`.
-struct Undecoded;
-
-impl VisitMut for Undecoded {
-    fn visit_expr_mut(&mut self, expr: &mut Expr) {
-        visit_mut::visit_expr_mut(self, expr);
-        let Expr::Await(awaited) = expr else { return };
-        let Expr::Call(call) = awaited.base.as_ref() else {
-            return;
-        };
-        let is_from_response = matches!(
-            call.func.as_ref(),
-            Expr::Path(p) if p.path.segments.len() == 2
-                && p.path.segments[0].ident == "ResponseValue"
-                && p.path.segments[1].ident == "from_response"
-        );
-        if let (true, Some(response)) = (is_from_response, call.args.first()) {
-            *expr = syn::parse_quote!(Ok(#response));
         }
     }
 }

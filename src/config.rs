@@ -249,17 +249,20 @@ impl ClientBuilder {
                 })
             })
             .transpose()?;
+        let timeout_in_client = self.http.is_none();
         let http = match self.http {
             Some(http) => http,
             None => {
                 let tls = crate::tls::client_config(self.tls_provider, &[b"http/1.1"])?;
-                reqwest::Client::builder()
+                let mut http = reqwest::Client::builder()
                     .user_agent(self.user_agent)
                     .connect_timeout(self.connect_timeout)
                     .tls_backend_preconfigured(tls)
-                    .redirect(redirect_policy(self.same_origin_redirects))
-                    .build()
-                    .map_err(|source| Error::Transport { source })?
+                    .redirect(redirect_policy(self.same_origin_redirects));
+                if let Some(timeout) = self.request_timeout {
+                    http = http.timeout(timeout);
+                }
+                http.build().map_err(|source| Error::Transport { source })?
             }
         };
         let secrets = Arc::new(Secrets::new(self.extra_secrets));
@@ -276,6 +279,7 @@ impl ClientBuilder {
             secrets,
             losant_domain,
             request_timeout: self.request_timeout,
+            timeout_in_client,
             operation_timeout: self.operation_timeout,
             max_response_bytes: self.max_response_bytes,
             max_pages: self.max_pages,

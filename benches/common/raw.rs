@@ -35,6 +35,7 @@ impl Raw {
         let http = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
             .build()
             .expect("reqwest client");
         let mut authorization =
@@ -54,7 +55,6 @@ impl Raw {
             .header(AUTHORIZATION, self.authorization.clone())
             .header(ACCEPT, HeaderValue::from_static("application/json"))
             .header("accept-version", HeaderValue::from_static("^1.30.0"))
-            .timeout(REQUEST_TIMEOUT)
     }
 
     pub async fn send_state(&self, temp: f64) -> reqwest::Result<RawSuccess> {

@@ -25,7 +25,7 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     text.trim_end_matches('\u{FFFD}').to_string()
 }
 
-/// The body of the answer a generated `send_raw()` got, or an [`Error`]
+/// The body of the answer a call got, or an [`Error`]
 /// with every text redacted of `secrets`.
 pub(crate) async fn finish(
     operation: &str,

@@ -3,6 +3,7 @@
 //! HTTP 401 (`exec`). [`Transport`] is the state progenitor's generated
 //! `Client` carries as its inner value.
 
+mod attempts;
 mod building;
 mod limit;
 
@@ -14,24 +15,29 @@ use crate::retry::RetryPolicy;
 use crate::token::Auth;
 use crate::wire::{operation_wire, rewrite_query, OperationWire};
 use crate::{Client, Error};
-use futures::future::{Either, FutureExt as _, TryFutureExt as _};
+use futures::future::{Either, FutureExt as _};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{
     HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE,
 };
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::time::Instant;
 
 /// Client settings applied to each request.
 #[derive(Clone)]
 pub(crate) struct Transport {
     pub(crate) losant_domain: Option<HeaderValue>,
     pub(crate) request_timeout: Option<Duration>,
+    /// The request timeout is set on the SDK's own reqwest client, not on
+    /// each request: a per-request one costs reqwest four allocations
+    /// per call (an extensions map and a box, in the request and again in
+    /// the copy kept for a retry). A caller's reqwest client gets it per
+    /// request.
+    pub(crate) timeout_in_client: bool,
     pub(crate) operation_timeout: Option<Duration>,
     pub(crate) max_response_bytes: u64,
     pub(crate) max_pages: u64,
@@ -52,6 +58,7 @@ impl fmt::Debug for Transport {
             .field("auth", &self.auth)
             .field("losant_domain", &self.losant_domain)
             .field("request_timeout", &self.request_timeout)
+            .field("timeout_in_client", &self.timeout_in_client)
             .field("operation_timeout", &self.operation_timeout)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("max_pages", &self.max_pages)
@@ -60,44 +67,53 @@ impl fmt::Debug for Transport {
     }
 }
 
-/// What a generated `send_raw()` resolves to: the answer, its JSON not yet
-/// read.
-pub(crate) type RawAnswer = Result<reqwest::Response, progenitor_client::Error<()>>;
+/// What a generated `build_request()` made: the request, or why it could
+/// not be built.
+pub(crate) type Built = Result<reqwest::Request, progenitor_client::Error<()>>;
 
-/// Runs one call of `operation` and decodes its answer as a `T`: the
-/// token first, then the request and its body, all within the operation
-/// timeout.
+/// Sends the request `send()` built (or reports why it has none) and
+/// decodes the answer as a `T`.
 ///
-/// `raw` is held inline, not boxed: under load a box this large (a few
-/// kilobytes) is an allocation outside glibc's per-thread cache, and its
-/// lock was the SDK's main extra cost at 32 requests in flight. This is
-/// written with combinators rather than as an `async fn` because each
-/// `async` layer that takes `raw` by value would hold its own copy of it
-/// (the future grew from 2.7 to 11 kB). What is compiled per operation is
-/// only this thin shell: the token, the body read and the mapping of
-/// failures (`finish`) are shared, and only the decoding depends on `T`.
+/// Only the decoding depends on `T`, and nothing on the operation: the
+/// token, the hooks, retries, the deadline and reading the body are
+/// compiled once for all operations, and a call in flight holds only the
+/// request and the attempt. No box either: under load a future of a few
+/// kilobytes is an allocation outside glibc's per-thread cache, whose
+/// lock was the SDK's main extra cost at 32 requests in flight.
 pub(crate) fn send<'a, T: DeserializeOwned + 'a>(
     operation: &'static str,
     client: &'a Client,
-    raw: impl Future<Output = RawAnswer> + Send + 'a,
+    request: Result<Built, Error>,
 ) -> impl Future<Output = Result<T, Error>> + Send + 'a {
     let transport = client.inner();
     let secrets = &transport.secrets;
-    let call = transport
-        .auth
-        .prepare()
-        .and_then(move |()| raw.then(move |answer| finish(operation, secrets, answer)));
-    let body = match transport.operation_timeout {
-        // The timer starts at the first poll, within the runtime: a
-        // future made outside one must not panic.
+    let body = match request {
+        Err(rejected) => Either::Left(std::future::ready(Err(rejected))),
+        Ok(Err(unbuilt)) => Either::Right(Either::Left(finish(operation, secrets, Err(unbuilt)))),
+        Ok(Ok(request)) => Either::Right(Either::Right(within(
+            transport.operation_timeout,
+            attempts::call(operation, client, request),
+        ))),
+    };
+    body.map(move |body| decode(operation, secrets, &body?))
+}
+
+/// `call` within the operation timeout, whose timer starts at the first
+/// poll: a call may be made outside a runtime and awaited in one later.
+/// (Combinators, not `async`: an `async` block would hold `call` twice,
+/// as its capture and as what it awaits.)
+fn within<F: Future<Output = Result<bytes::Bytes, Error>>>(
+    limit: Option<Duration>,
+    call: F,
+) -> impl Future<Output = Result<bytes::Bytes, Error>> {
+    match limit {
         Some(limit) => Either::Left(
             futures::future::lazy(move |_| tokio::time::timeout(limit, call))
                 .flatten()
                 .map(move |body| body.unwrap_or(Err(Error::OperationTimeout { limit }))),
         ),
         None => Either::Right(call),
-    };
-    body.map(move |body| decode(operation, secrets, &body?))
+    }
 }
 
 fn wire_of(info: &OperationInfo) -> Result<&'static OperationWire, String> {
@@ -142,111 +158,26 @@ impl ClientHooks<Transport> for Client {
                 .headers_mut()
                 .insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
         }
-        if !wire.streaming && request.timeout().is_none() {
-            *request.timeout_mut() = transport.request_timeout;
+        if request.timeout().is_none() {
+            match (wire.streaming, transport.timeout_in_client) {
+                (false, false) => *request.timeout_mut() = transport.request_timeout,
+                // Streams are exempt from the request timeout, which the
+                // SDK's own reqwest client applies by default. (tokio caps
+                // the wait at about 30 years.)
+                (true, true) if transport.request_timeout.is_some() => {
+                    *request.timeout_mut() = Some(Duration::MAX);
+                }
+                _ => {}
+            }
         }
         Ok(())
     }
 
     async fn exec(
         &self,
-        mut request: reqwest::Request,
+        request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let transport = self.inner();
-        let streaming = wire_of(info).map(|wire| wire.streaming).unwrap_or(false);
-        let deadline = transport
-            .operation_timeout
-            .filter(|_| !streaming)
-            .map(|limit| Instant::now() + limit);
-        let policy = &transport.retry;
-        let method = request.method().clone();
-        let mut attempt = 1;
-        let mut renewed = false;
-        loop {
-            let spare = request.try_clone();
-            let outcome = self.client().execute(request).await;
-            let Some(next) = spare else {
-                return limited(outcome, transport, streaming);
-            };
-            if !renewed && is_unauthorized(&outcome) {
-                renewed = true;
-                // Boxed, as is the wait below: each future in flight holds
-                // room for its largest state, and these are the rare ones.
-                if let Some(retry) = Box::pin(renew_token(transport, next, info)).await {
-                    request = retry;
-                    continue;
-                }
-                return limited(outcome, transport, streaming);
-            }
-            let Some(wait) = policy.verdict(attempt, &method, &outcome) else {
-                return limited(outcome, transport, streaming);
-            };
-            if deadline.is_some_and(|deadline| Instant::now() + wait >= deadline) {
-                // Waiting would outlast the call: the caller gets this
-                // answer (a 429 with its Retry-After) rather than nothing.
-                return limited(outcome, transport, streaming);
-            }
-            tracing::warn!(
-                operation = info.operation_id,
-                attempt,
-                wait_ms = wait.as_millis() as u64,
-                reason = %retry_reason(&outcome),
-                "retrying Losant request"
-            );
-            Box::pin(tokio::time::sleep(wait)).await;
-            request = next;
-            attempt += 1;
-        }
-    }
-}
-
-fn is_unauthorized(outcome: &reqwest::Result<reqwest::Response>) -> bool {
-    matches!(outcome, Ok(response) if response.status() == StatusCode::UNAUTHORIZED)
-}
-
-/// After a 401: a fresh token from the client's source, and `request` with
-/// it; `None` when there is no source or it has no other token.
-async fn renew_token(
-    transport: &Transport,
-    mut request: reqwest::Request,
-    info: &OperationInfo,
-) -> Option<reqwest::Request> {
-    let refused = request.headers().get(AUTHORIZATION).cloned();
-    match transport.auth.renew(refused.as_ref()).await {
-        Ok(true) => {
-            let header = transport.auth.header()?;
-            request.headers_mut().insert(AUTHORIZATION, header);
-            tracing::info!(
-                operation = info.operation_id,
-                "token refused (HTTP 401); sending again with a new one"
-            );
-            Some(request)
-        }
-        Ok(false) => None,
-        Err(error) => {
-            tracing::warn!(operation = info.operation_id, %error, "could not renew the token after HTTP 401");
-            None
-        }
-    }
-}
-
-/// The final answer, its body capped at the client's size limit (event
-/// streams have their own limits, see `crate::sse`).
-fn limited(
-    outcome: reqwest::Result<reqwest::Response>,
-    transport: &Transport,
-    streaming: bool,
-) -> reqwest::Result<reqwest::Response> {
-    match outcome {
-        Ok(response) if !streaming => Ok(limit::limit_body(response, transport.max_response_bytes)),
-        other => other,
-    }
-}
-
-fn retry_reason(outcome: &reqwest::Result<reqwest::Response>) -> String {
-    match outcome {
-        Ok(response) => format!("HTTP {}", response.status().as_u16()),
-        Err(_) => "connection failed".to_string(),
+        attempts::with_retries(self, request, info).await
     }
 }

@@ -156,3 +156,35 @@ async fn a_slow_server_times_out() {
     assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
     assert_eq!(server.hits(), 1);
 }
+
+/// A retried request goes out again exactly as the first time: line,
+/// headers and body, for a small body (copied for the retry) and for a
+/// large one (shared with it).
+#[tokio::test]
+async fn a_retried_request_is_sent_again_unchanged() {
+    for length in [10, 40_000] {
+        let server = serve(vec![
+            Reply::json(503, json!({"type": "Unavailable", "message": "busy"})),
+            Reply::json(200, device_json()),
+        ])
+        .await;
+        let client = loopback_client(&server.base_url, fast_retries());
+        let patch: losant_device::types::DevicePatch =
+            serde_json::from_value(json!({"description": "d".repeat(length)})).unwrap();
+        client
+            .update_device()
+            .application_id(APP)
+            .device_id(DEVICE)
+            .body(patch)
+            .await
+            .unwrap();
+        let requests = server.requests();
+        assert_eq!(requests.len(), 2);
+        let (first, again) = (&requests[0], &requests[1]);
+        assert!(first.line.starts_with("PATCH "), "{}", first.line);
+        assert_eq!(again.line, first.line);
+        assert_eq!(again.headers, first.headers);
+        assert!(first.body.len() > length, "{} bytes", first.body.len());
+        assert_eq!(again.body, first.body);
+    }
+}
