@@ -153,6 +153,11 @@ impl Auth {
             .map(|known| known.token.clone())
     }
 
+    /// Whether tokens come from a source (the caller's code).
+    pub(crate) fn has_source(&self) -> bool {
+        matches!(self, Auth::Source { .. })
+    }
+
     /// The `Authorization` header to send now.
     pub(crate) fn header(&self) -> Option<HeaderValue> {
         match self {

@@ -19,6 +19,11 @@ use tokio::time::Instant;
 /// the request hook, the attempts, then the answer's body, which is a
 /// success for any 2xx status (the spec names one per operation; Losant
 /// may answer with another).
+///
+/// The operation timeout needs no timer of its own here: each attempt's
+/// reqwest timeout is cut to the time left (see `with_retries`), and a
+/// wait that would outlast it is not made. A timeout that fires at the
+/// deadline is reported as [`Error::OperationTimeout`].
 #[allow(clippy::manual_async_fn)] // See the module docs.
 pub(super) fn call<'a>(
     operation: &'static str,
@@ -27,42 +32,65 @@ pub(super) fn call<'a>(
 ) -> impl Future<Output = Result<bytes::Bytes, Error>> + Send + 'a {
     async move {
         let transport = client.inner();
+        let deadline = transport
+            .operation_timeout
+            .map(|limit| (Instant::now() + limit, limit));
+        let overdue = |error: Error| match deadline {
+            Some((at, limit)) if matches!(error, Error::Timeout { .. }) && Instant::now() >= at => {
+                Error::OperationTimeout { limit }
+            }
+            _ => error,
+        };
         transport.auth.prepare().await?;
         let info = OperationInfo {
             operation_id: operation,
         };
         let answer = match client.pre::<()>(&mut request, &info).await {
-            Ok(()) => match with_retries(client, request, &info).await {
-                Ok(response) if response.status().is_success() => Ok(response),
-                Ok(response) => Err(progenitor_client::Error::UnexpectedResponse(response)),
-                Err(error) => Err(error.into()),
-            },
+            Ok(()) => {
+                let sent = with_retries(client, request, &info, deadline.map(|(at, _)| at));
+                match sent.await {
+                    Ok(response) if response.status().is_success() => Ok(response),
+                    Ok(response) => Err(progenitor_client::Error::UnexpectedResponse(response)),
+                    Err(error) => Err(error.into()),
+                }
+            }
             Err(error) => Err(error),
         };
-        finish(operation, &transport.secrets, answer).await
+        finish(operation, &transport.secrets, answer)
+            .await
+            .map_err(overdue)
     }
 }
 
 /// Sends `request`, again while the retry policy says so, and once more
 /// with a new token after an HTTP 401 when the client has a token source.
+///
+/// No attempt runs past `deadline`: its reqwest timeout is cut to the time
+/// left when that is shorter than the request timeout.
 #[allow(clippy::manual_async_fn)] // See the module docs.
 pub(super) fn with_retries<'a>(
     client: &'a Client,
     mut request: reqwest::Request,
     info: &'a OperationInfo,
+    deadline: Option<Instant>,
 ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a {
     async move {
         let transport = client.inner();
         let streaming = wire_of(info).map(|wire| wire.streaming).unwrap_or(false);
-        let deadline = transport
-            .operation_timeout
-            .filter(|_| !streaming)
-            .map(|limit| Instant::now() + limit);
         let policy = &transport.retry;
         let method = request.method().clone();
         let mut attempt = 1;
         let mut renewed = false;
         loop {
+            if let Some(deadline) = deadline {
+                let left = deadline.saturating_duration_since(Instant::now());
+                let per_attempt = request.timeout().copied().or(transport
+                    .request_timeout
+                    .filter(|_| transport.timeout_in_client));
+                if per_attempt.is_none_or(|limit| left < limit) {
+                    *request.timeout_mut() = Some(left);
+                }
+            }
             let spare = spare_of(&request);
             let outcome = client.client().execute(request).await;
             let Some(next) = spare else {

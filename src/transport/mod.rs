@@ -90,8 +90,13 @@ pub(crate) fn send<'a, T: DeserializeOwned + 'a>(
     let body = match request {
         Err(rejected) => Either::Left(std::future::ready(Err(rejected))),
         Ok(Err(unbuilt)) => Either::Right(Either::Left(finish(operation, secrets, Err(unbuilt)))),
+        // A token source is the caller's code: only a timer of our own
+        // bounds it. Without one, the attempts keep to the operation
+        // timeout by themselves (see `attempts::call`).
         Ok(Ok(request)) => Either::Right(Either::Right(within(
-            transport.operation_timeout,
+            transport
+                .operation_timeout
+                .filter(|_| transport.auth.has_source()),
             attempts::call(operation, client, request),
         ))),
     };
@@ -178,6 +183,12 @@ impl ClientHooks<Transport> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        attempts::with_retries(self, request, info).await
+        let streaming = wire_of(info).map(|wire| wire.streaming).unwrap_or(false);
+        let deadline = self
+            .inner()
+            .operation_timeout
+            .filter(|_| !streaming)
+            .map(|limit| tokio::time::Instant::now() + limit);
+        attempts::with_retries(self, request, info, deadline).await
     }
 }

@@ -61,6 +61,53 @@ async fn the_operation_timeout_bounds_all_attempts_and_waits() {
     );
 }
 
+/// The operation timeout also stops a body that trickles in, with the
+/// SDK's reqwest client and with a caller's (which get the request timeout
+/// differently), and a token source that never answers.
+#[tokio::test]
+async fn the_operation_timeout_bounds_a_slow_body_and_a_stuck_token_source() {
+    let limit = Duration::from_millis(300);
+    let overdue =
+        |error: &Error| matches!(error, Error::OperationTimeout { limit: l } if *l == limit);
+
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let given = reqwest::Client::builder()
+        .build()
+        .expect("a reqwest client");
+    for http in [None, Some(given)] {
+        let slow = serve(vec![Reply::SlowBody(Duration::from_secs(20))]).await;
+        let mut builder = settings(&slow.base_url).operation_timeout(limit);
+        if let Some(http) = http {
+            builder = builder.reqwest_client(http);
+        }
+        let error = get_device(&builder.build().unwrap())
+            .await
+            .expect_err("too slow");
+        assert!(overdue(&error), "{error:?}");
+    }
+
+    #[derive(Debug)]
+    struct Stuck;
+    impl losant_device::token::TokenSource for Stuck {
+        fn token<'a>(
+            &'a self,
+            _refused: Option<&'a secrecy::SecretString>,
+        ) -> futures::future::BoxFuture<'a, Result<secrecy::SecretString, Error>> {
+            Box::pin(futures::future::pending())
+        }
+    }
+    let server = serve(vec![Reply::json(200, json!({}))]).await;
+    let client = Client::builder()
+        .base_url(&server.base_url)
+        .token_source(std::sync::Arc::new(Stuck))
+        .operation_timeout(limit)
+        .build()
+        .unwrap();
+    let error = get_device(&client).await.expect_err("no token");
+    assert!(overdue(&error), "{error:?}");
+    assert_eq!(server.hits(), 0);
+}
+
 #[tokio::test]
 async fn keep_alive_interval_is_checked_before_any_request() {
     let server = serve(vec![Reply::sse(Vec::<String>::new(), loopback::End::Hold)]).await;
