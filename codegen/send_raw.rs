@@ -66,6 +66,9 @@ fn into_request_builder(function: &mut syn::ImplItemFn) -> Result<()> {
     function.attrs.push(
         syn::parse_quote!(#[doc = "The request of this call; `crate::transport::send` sends it."]),
     );
+    // Compiled only in the crates that call it, as `send()` is (see
+    // `on_demand`): it serializes the operation's body and query.
+    function.attrs.push(syn::parse_quote!(#[inline]));
     function.sig.output = syn::parse_quote! {
         -> Result<::reqwest::Request, Error<()>>
     };
