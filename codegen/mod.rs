@@ -10,7 +10,7 @@
 //! the generator, [`generate`] runs progenitor, [`builders`] gives every
 //! request builder typed argument errors and a `send()` (and `.await`)
 //! that returns `crate::Error` ([`send_raw`] turns progenitor's
-//! `send()` into the lean request it wraps), [`surface`] keeps progenitor's plumbing
+//! `send()` into the lean request it builds), [`surface`] keeps progenitor's plumbing
 //! private, [`docs`] gives every method a compiled example, [`open_enums`] lets every string enum hold values
 //! the spec does not list, [`untagged`] decodes "one of" shapes by their
 //! first token, [`struct_decode`] decodes structs and their unknown fields

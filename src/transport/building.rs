@@ -1,6 +1,7 @@
-//! What the generated `send_raw()` builds its request with, in place of
-//! progenitor's own calls (see `codegen/send_raw.rs`): the same
-//! URL and query string, without the work the common case does not need.
+//! What the generated `build_request()` and `send_raw()` build their
+//! request with, in place of progenitor's own calls (see
+//! `codegen/send_raw.rs`): the same URL and query string, without the work
+//! the common case does not need.
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde::Serialize;

@@ -1,7 +1,7 @@
 //! What every request goes through: Losant's headers and query conventions
-//! (`pre`), then retries, the response size limit and a token renewal on
-//! HTTP 401 (`exec`). [`Transport`] is the state progenitor's generated
-//! `Client` carries as its inner value.
+//! (`pre`), then the attempts (retries, the response size limit and a token
+//! renewal on HTTP 401, in `attempts`). [`Transport`] is the state
+//! progenitor's generated `Client` carries as its inner value.
 
 mod attempts;
 mod building;
@@ -183,12 +183,9 @@ impl ClientHooks<Transport> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let streaming = wire_of(info).map(|wire| wire.streaming).unwrap_or(false);
-        let deadline = self
-            .inner()
-            .operation_timeout
-            .filter(|_| !streaming)
-            .map(|limit| tokio::time::Instant::now() + limit);
-        attempts::with_retries(self, request, info, deadline).await
+        // Only the event streams' generated `send_raw()` comes here (JSON
+        // operations go through `send`), and streams have no operation
+        // timeout.
+        attempts::with_retries(self, request, info, None).await
     }
 }
