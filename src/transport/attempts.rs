@@ -6,7 +6,7 @@
 //! `async fn` keeps each argument twice in its future (as passed and as
 //! its local), and a request is 264 bytes.
 
-use super::{limit, wire_of, Transport};
+use super::{limit, Transport};
 use crate::error::finish;
 use crate::{Client, Error};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
@@ -47,7 +47,7 @@ pub(super) fn call<'a>(
         };
         let answer = match client.pre::<()>(&mut request, &info).await {
             Ok(()) => {
-                let sent = with_retries(client, request, &info, deadline.map(|(at, _)| at));
+                let sent = with_retries(client, request, &info, deadline.map(|(at, _)| at), false);
                 match sent.await {
                     Ok(response) if response.status().is_success() => Ok(response),
                     Ok(response) => Err(progenitor_client::Error::UnexpectedResponse(response)),
@@ -66,17 +66,19 @@ pub(super) fn call<'a>(
 /// with a new token after an HTTP 401 when the client has a token source.
 ///
 /// No attempt runs past `deadline`: its reqwest timeout is cut to the time
-/// left when that is shorter than the request timeout.
+/// left when that is shorter than the request timeout. The answer of a
+/// `streaming` call is not capped here (event streams have their own
+/// limits, see `crate::sse`).
 #[allow(clippy::manual_async_fn)] // See the module docs.
 pub(super) fn with_retries<'a>(
     client: &'a Client,
     mut request: reqwest::Request,
     info: &'a OperationInfo,
     deadline: Option<Instant>,
+    streaming: bool,
 ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a {
     async move {
         let transport = client.inner();
-        let streaming = wire_of(info).map(|wire| wire.streaming).unwrap_or(false);
         let policy = &transport.retry;
         let method = request.method().clone();
         let mut attempt = 1;

@@ -186,6 +186,7 @@ impl ClientHooks<Transport> for Client {
         // Only the event streams' generated `send_raw()` comes here (JSON
         // operations go through `send`), and streams have no operation
         // timeout.
-        attempts::with_retries(self, request, info, None).await
+        let streaming = wire_of(info).map(|wire| wire.streaming).unwrap_or(false);
+        attempts::with_retries(self, request, info, None, streaming).await
     }
 }
