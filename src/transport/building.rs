@@ -37,8 +37,24 @@ struct Encoding<'a, 'b>(&'a mut fmt::Formatter<'b>);
 
 impl Write for Encoding<'_, '_> {
     fn write_str(&mut self, text: &str) -> fmt::Result {
+        // Nearly every path parameter is an id or a name, which never needs
+        // escaping. One pass without a branch per byte finds that out
+        // faster than the encoder, which looks up each byte in turn.
+        if !text.bytes().fold(false, |escape, b| escape | is_escaped(b)) {
+            return self.0.write_str(text);
+        }
         utf8_percent_encode(text, PATH_SEGMENT).try_for_each(|part| self.0.write_str(part))
     }
+}
+
+/// Whether `utf8_percent_encode` with [`PATH_SEGMENT`] escapes `byte`: a
+/// control, a space, any byte of a non-ASCII character, or one of the set.
+fn is_escaped(byte: u8) -> bool {
+    !byte.is_ascii_graphic()
+        | matches!(
+            byte,
+            b'"' | b'#' | b'<' | b'>' | b'?' | b'`' | b'{' | b'}' | b'/' | b'%'
+        )
 }
 
 /// `query_if_set` on a request builder.
@@ -63,6 +79,17 @@ impl QueryIfSet for reqwest::RequestBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_byte_is_left_alone_exactly_when_the_encoder_leaves_it() {
+        for byte in 0..0x80u8 {
+            let text = char::from(byte).to_string();
+            let encoded = utf8_percent_encode(&text, PATH_SEGMENT).to_string();
+            assert_eq!(!is_escaped(byte), encoded == text, "byte {byte:#04x}");
+        }
+        // Every byte of a non-ASCII character is escaped.
+        assert!((0x80..=u8::MAX).all(is_escaped));
+    }
 
     #[test]
     fn a_path_segment_is_encoded_as_progenitor_encodes_it() {
