@@ -66,6 +66,17 @@ fn check_same_request(server: &Server, runtime: &tokio::runtime::Runtime, sdk: &
         println!("  {name}: {value}");
     }
     println!("  body: {}", String::from_utf8_lossy(&from_sdk.body));
+    // Awaiting the builder boxes this future: under load, a box larger
+    // than glibc's per-thread cache (blocks up to 1,032 bytes) takes the
+    // arena's lock.
+    let handle = device(sdk);
+    let call = handle
+        .send_state(DeviceState::now().with("temp", 21.5))
+        .send();
+    println!(
+        "  SDK call in flight: {} bytes",
+        std::mem::size_of_val(&call)
+    );
     assert_eq!(from_sdk.method, from_raw.method, "same method");
     assert_eq!(from_sdk.uri, from_raw.uri, "same path and query string");
     assert_eq!(from_sdk.headers, from_raw.headers, "same headers");

@@ -4,8 +4,10 @@ use super::{Error, Secrets};
 use crate::transport::BodyTooLarge;
 use crate::types;
 use bytes::{Bytes, BytesMut};
+use futures::future::{Either, FutureExt as _};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
+use std::future::Future;
 
 /// How many bytes of an undecodable body an error keeps.
 const EXCERPT_LEN: usize = 200;
@@ -27,11 +29,15 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
 
 /// The body of the answer a call got, or an [`Error`]
 /// with every text redacted of `secrets`.
-pub(crate) async fn finish(
-    operation: &str,
-    secrets: &Secrets,
+///
+/// Combinators, not `async`: an `async fn` would hold `result` twice (as
+/// its argument and as its local) beside reqwest's body future, and every
+/// call in flight is as large as its largest step.
+pub(crate) fn finish<'a>(
+    operation: &'a str,
+    secrets: &'a Secrets,
     result: Result<reqwest::Response, progenitor_client::Error<()>>,
-) -> Result<Bytes, Error> {
+) -> impl Future<Output = Result<Bytes, Error>> + Send + 'a {
     let response = match result {
         Ok(response) => response,
         // A success status the spec does not list (e.g. 200 where 201 is
@@ -42,9 +48,13 @@ pub(crate) async fn finish(
             response
         }
         // Boxed so that the error path does not size every call in flight.
-        Err(other) => return Err(Box::pin(from_raw(operation, secrets, other)).await),
+        Err(other) => return Either::Right(Box::pin(from_raw(operation, secrets, other)).map(Err)),
     };
-    response.bytes().await.map_err(Error::from_transport)
+    Either::Left(
+        response
+            .bytes()
+            .map(|body| body.map_err(Error::from_transport)),
+    )
 }
 
 /// Decodes JSON: the body is checked to be UTF-8 once and then decoded as

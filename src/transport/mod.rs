@@ -112,11 +112,13 @@ fn within<F: Future<Output = Result<bytes::Bytes, Error>>>(
     call: F,
 ) -> impl Future<Output = Result<bytes::Bytes, Error>> {
     match limit {
-        Some(limit) => Either::Left(
+        // Boxed: a token source is rare, and its timer would otherwise
+        // size every call in flight.
+        Some(limit) => Either::Left(Box::pin(
             futures::future::lazy(move |_| tokio::time::timeout(limit, call))
                 .flatten()
                 .map(move |body| body.unwrap_or(Err(Error::OperationTimeout { limit }))),
-        ),
+        )),
         None => Either::Right(call),
     }
 }
@@ -187,6 +189,6 @@ impl ClientHooks<Transport> for Client {
         // operations go through `send`), and streams have no operation
         // timeout.
         let streaming = wire_of(info).map(|wire| wire.streaming).unwrap_or(false);
-        attempts::with_retries(self, request, info, None, streaming).await
+        attempts::with_retries(self, request, info.operation_id, None, streaming).await
     }
 }
