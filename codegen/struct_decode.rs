@@ -147,7 +147,7 @@ fn decoder(
                     fn visit_str<E: #de::Error>(self, key: &str) -> ::std::result::Result<Key, E> {
                         ::std::result::Result::Ok(match key {
                             #(#wires => Key::#variants,)*
-                            other => Key::Unknown(::smol_str::SmolStr::new(other)),
+                            other => Key::Unknown(crate::ids::name_text(other)),
                         })
                     }
                 }
