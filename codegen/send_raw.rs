@@ -4,7 +4,8 @@
 //! (`crate::transport::send` sends it and decodes the answer):
 //!
 //! - conversion failures keep their `Rejected` (see `builders`);
-//! - progenitor's own `api-version` header goes;
+//! - progenitor's own `api-version` header goes, and so does its `Accept`,
+//!   which the request hook sets for every request;
 //! - `encode_path(&x.to_string())` in the URL's `format!` becomes
 //!   `crate::transport::PathSegment(&x)`, which encodes as it formats;
 //! - the URL of an operation with hypermedia switches ends with their
@@ -213,6 +214,7 @@ impl VisitMut for RawErrors {
 /// progenitor sends its own `api-version` header, which Losant's clients
 /// do not: its `append` goes, and the header map starts empty (no
 /// allocation for the many operations that have no header parameter).
+/// Its `Accept` goes too: the request hook sets it.
 struct NoApiVersionHeader;
 
 impl VisitMut for NoApiVersionHeader {
@@ -231,6 +233,20 @@ impl VisitMut for NoApiVersionHeader {
             }
         }
         visit_mut::visit_block_mut(self, block);
+    }
+
+    /// `.header(ACCEPT, …)` goes from the request builder's chain.
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        visit_mut::visit_expr_mut(self, expr);
+        let Expr::MethodCall(call) = expr else { return };
+        let is_accept = call.method == "header"
+            && matches!(
+                call.args.first(),
+                Some(Expr::Path(p)) if p.path.segments.last().is_some_and(|s| s.ident == "ACCEPT")
+            );
+        if is_accept {
+            *expr = call.receiver.as_ref().clone();
+        }
     }
 
     fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
