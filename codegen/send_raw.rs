@@ -42,7 +42,7 @@ pub fn rewrite(
     let block = &mut function.block;
     Conversions { wire: "body" }.visit_block_mut(block);
     RawErrors.visit_block_mut(block);
-    NoApiVersionHeader.visit_block_mut(block);
+    NoProgenitorHeaders.visit_block_mut(block);
     RequestBuilding {
         optional,
         hypermedia,
@@ -211,13 +211,13 @@ impl VisitMut for RawErrors {
     }
 }
 
-/// progenitor sends its own `api-version` header, which Losant's clients
-/// do not: its `append` goes, and the header map starts empty (no
-/// allocation for the many operations that have no header parameter).
-/// Its `Accept` goes too: the request hook sets it.
-struct NoApiVersionHeader;
+/// Headers progenitor adds by itself. Its `api-version`, which Losant's
+/// clients do not send: the `append` goes, and the header map starts empty
+/// (no allocation for the many operations that have no header parameter).
+/// Its `Accept`, which the request hook sets on every request.
+struct NoProgenitorHeaders;
 
-impl VisitMut for NoApiVersionHeader {
+impl VisitMut for NoProgenitorHeaders {
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
         block.stmts.retain(|stmt| {
             let text = quote::ToTokens::to_token_stream(stmt).to_string();
