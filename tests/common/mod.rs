@@ -26,6 +26,16 @@ pub fn client_at(base_url: &str) -> Client {
         .expect("a valid test configuration")
 }
 
+/// A plain reqwest client, as a caller would hand one to the SDK. reqwest is
+/// built without a crypto provider; loopback HTTP needs none, but building
+/// a reqwest client does.
+pub fn callers_reqwest_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .build()
+        .expect("a reqwest client")
+}
+
 /// Matches a request whose raw query string is exactly `expected`.
 pub fn raw_query(expected: &'static str) -> impl Fn(&HttpMockRequest) -> bool + Send + Sync {
     move |request| request.uri().query().unwrap_or("") == expected

@@ -70,10 +70,7 @@ async fn the_operation_timeout_bounds_a_slow_body_and_a_stuck_token_source() {
     let overdue =
         |error: &Error| matches!(error, Error::OperationTimeout { limit: l } if *l == limit);
 
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let given = reqwest::Client::builder()
-        .build()
-        .expect("a reqwest client");
+    let given = crate::common::callers_reqwest_client();
     for http in [None, Some(given)] {
         let slow = serve(vec![Reply::SlowBody(Duration::from_secs(20))]).await;
         let mut builder = settings(&slow.base_url).operation_timeout(limit);

@@ -85,12 +85,7 @@ async fn the_stream_can_move_into_a_task() {
 /// builds its own reqwest client or is given one.
 #[tokio::test]
 async fn a_stream_outlives_the_request_timeout() {
-    // reqwest is built without a crypto provider; loopback HTTP needs none,
-    // but building a reqwest client does.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let given = reqwest::Client::builder()
-        .build()
-        .expect("a reqwest client");
+    let given = crate::common::callers_reqwest_client();
     for http in [None, Some(given)] {
         let server = serve(vec![Reply::sse(
             (1..=4).map(|t| event("deviceState", None, &state(t))),
